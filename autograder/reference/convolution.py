@@ -1,0 +1,300 @@
+"""The convolution functions of the catalogue (SPEC §1, §2): check arguments, allocate, call a kernel.
+
+Every "convolution" here is a cross-correlation (no kernel flip), batch-first and channels-last. Results
+are float32 when the images are float32 and float64 otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels as cores
+from .geometry import AxisGeometry, axis_geometry, transpose_output_size
+from .threads import map_batch
+from .validate import as_images, as_kernel, check_channels, pair, padding_pairs
+
+__all__ = [
+    "convolve_grayscale_valid",
+    "convolve_grayscale_same",
+    "convolve_grayscale_padding",
+    "convolve_grayscale",
+    "convolve_channels",
+    "convolve",
+    "depthwise_convolve",
+    "convolve_transpose",
+    "plan_2d",
+]
+
+#: Target size in bytes of one im2col scratch block: small enough to stay in a core's L2 cache.
+_SCRATCH_BYTES = 512 * 1024
+
+
+def plan_2d(func, images_shape, kernel_hw, padding, stride, dilation=(1, 1)) -> tuple[AxisGeometry, AxisGeometry]:
+    """Geometry along height and width, with errors that name ``func``.
+
+    Parameters
+    ----------
+    func : str
+        The calling function's name, for error messages.
+    images_shape : tuple
+        ``(m, h, w, ...)``.
+    kernel_hw : tuple of 2 ints
+        ``(kh, kw)``.
+    padding : 'valid', 'same' or ((top, bottom), (left, right))
+        As returned by :func:`.validate.padding_pairs`.
+    stride, dilation : tuple of 2 ints
+    """
+    geoms = []
+    for axis, name in ((0, "height"), (1, "width")):
+        pad = padding if isinstance(padding, str) else padding[axis]
+        try:
+            geoms.append(
+                axis_geometry(images_shape[1 + axis], kernel_hw[axis], pad, stride[axis], dilation[axis], name=name)
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"{func}: {exc} (images shape {tuple(images_shape)}, kernel {kernel_hw[0]}x{kernel_hw[1]}, "
+                f"padding {padding!r}, stride {stride}, dilation {dilation})"
+            ) from None
+    return geoms[0], geoms[1]
+
+
+def _chunk_rows(k_cols: int, itemsize: int, chunk_rows: int | None) -> int:
+    if chunk_rows is not None:
+        return chunk_rows
+    return int(min(1024, max(32, _SCRATCH_BYTES // (k_cols * itemsize))))
+
+
+def _pad_zeros(x: np.ndarray, gh: AxisGeometry, gw: AxisGeometry) -> np.ndarray:
+    if gh.before == gh.after == gw.before == gw.after == 0:
+        return x
+    widths = [(0, 0), (gh.before, gh.after), (gw.before, gw.after)] + [(0, 0)] * (x.ndim - 3)
+    return np.pad(x, widths)
+
+
+def _bank(func, x, w, padding, stride, dilation, *, chunk_rows=None):
+    """Filter bank: ``x (m, h, w, c)`` and ``w (kh, kw, c, n)`` (both checked) to ``(m, oh, ow, n)``."""
+    m = x.shape[0]
+    kh, kw, c, n = w.shape
+    gh, gw = plan_2d(func, x.shape, (kh, kw), padding, stride, dilation)
+    out = np.empty((m, gh.out, gw.out, n), dtype=x.dtype)
+    if out.size == 0:
+        return out
+    w2 = w.reshape(kh * kw * c, n)
+    out2 = out.reshape(m * gh.out * gw.out, n)
+    rows = _chunk_rows(kh * kw * c, x.itemsize, chunk_rows)
+
+    def work(b0, b1):
+        col = np.empty((rows, kh * kw * c), dtype=x.dtype)
+        cores.conv_gemm(x, w2, out2, col, b0, b1, gh.out, gw.out, kh, kw, gh.stride, gw.stride,
+                          gh.dilation, gw.dilation, gh.before, gw.before)
+
+    map_batch(m, work)
+    return out
+
+
+def convolve_grayscale(images, kernel, padding="same", stride=(1, 1), dilation=(1, 1)):
+    """Cross-correlate a batch of grayscale images with one kernel.
+
+    Parameters
+    ----------
+    images : ndarray, shape (m, h, w)
+        Any real dtype.
+    kernel : ndarray, shape (kh, kw)
+    padding : {'same', 'valid'} or tuple, optional
+        ``'same'`` (Keras rule, the default), ``'valid'``, ``(ph, pw)`` zeros on each side, or
+        ``((top, bottom), (left, right))``.
+    stride : tuple of 2 ints, optional
+        ``(sh, sw)``, default ``(1, 1)``.
+    dilation : tuple of 2 ints, optional
+        ``(dh, dw)``, default ``(1, 1)``.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow)
+        float32 if ``images`` is float32, else float64.
+
+    Raises
+    ------
+    ValueError
+        On a wrong number of dimensions, a non-numeric dtype, bad padding/stride/dilation, or a kernel
+        larger than the padded images.
+    """
+    return _grayscale("convolve_grayscale", images, kernel, padding, stride, dilation)
+
+
+def _grayscale(func, images, kernel, padding, stride, dilation):
+    x = as_images(images, 3, func, "(m, h, w)")
+    k = as_kernel(kernel, 2, func, "(kh, kw)", x.dtype)
+    padding = padding_pairs(padding, func)
+    stride = pair(stride, func, "stride")
+    dilation = pair(dilation, func, "dilation")
+    gh, gw = plan_2d(func, x.shape, k.shape, padding, stride, dilation)
+    m = x.shape[0]
+    out = np.empty((m, gh.out, gw.out), dtype=x.dtype)
+    if out.size == 0:
+        return out
+    xpad = _pad_zeros(x, gh, gw)
+    map_batch(m, lambda b0, b1: cores.conv_single(xpad, k, out, b0, b1, *stride, *dilation))
+    return out
+
+
+def convolve_grayscale_valid(images, kernel):
+    """'valid' cross-correlation of grayscale images: ``images (m, h, w)``, ``kernel (kh, kw)`` to
+    ``(m, h - kh + 1, w - kw + 1)``. See :func:`convolve_grayscale`."""
+    return _grayscale("convolve_grayscale_valid", images, kernel, "valid", (1, 1), (1, 1))
+
+
+def convolve_grayscale_same(images, kernel):
+    """'same' cross-correlation of grayscale images (Keras rule: for an even kernel the extra zero goes
+    below and right): ``images (m, h, w)``, ``kernel (kh, kw)`` to ``(m, h, w)``."""
+    return _grayscale("convolve_grayscale_same", images, kernel, "same", (1, 1), (1, 1))
+
+
+def convolve_grayscale_padding(images, kernel, padding):
+    """Cross-correlation of grayscale images with explicit zero padding.
+
+    Parameters
+    ----------
+    images : ndarray, shape (m, h, w)
+    kernel : ndarray, shape (kh, kw)
+    padding : tuple of 2 ints
+        ``(ph, pw)``: ``ph`` zeros above and below, ``pw`` left and right.
+
+    Returns
+    -------
+    ndarray, shape (m, h + 2 * ph - kh + 1, w + 2 * pw - kw + 1)
+    """
+    func = "convolve_grayscale_padding"
+    if isinstance(padding, str):
+        raise ValueError(f"{func}: padding must be a tuple (ph, pw) of zeros per side; got {padding!r}")
+    return _grayscale(func, images, kernel, padding, (1, 1), (1, 1))
+
+
+def convolve_channels(images, kernel, padding="same", stride=(1, 1), dilation=(1, 1)):
+    """Cross-correlate multi-channel images with one kernel spanning every channel.
+
+    Parameters
+    ----------
+    images : ndarray, shape (m, h, w, c)
+    kernel : ndarray, shape (kh, kw, c)
+    padding, stride, dilation
+        As in :func:`convolve_grayscale`.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow)
+        float32 if ``images`` is float32, else float64.
+    """
+    func = "convolve_channels"
+    x = as_images(images, 4, func, "(m, h, w, c)")
+    k = as_kernel(kernel, 3, func, "(kh, kw, c)", x.dtype)
+    check_channels(func, x, k, 2, "kernel")
+    out = _bank(func, x, k[..., None], padding_pairs(padding, func), pair(stride, func, "stride"),
+                pair(dilation, func, "dilation"))
+    return out[..., 0]
+
+
+def convolve(images, kernels, padding="same", stride=(1, 1), dilation=(1, 1)):
+    """Cross-correlate multi-channel images with a bank of filters (a Keras ``Conv2D`` without bias).
+
+    Parameters
+    ----------
+    images : ndarray, shape (m, h, w, c)
+    kernels : ndarray, shape (kh, kw, c, nc)
+    padding, stride, dilation
+        As in :func:`convolve_grayscale`.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, nc)
+        float32 if ``images`` is float32, else float64.
+    """
+    return _convolve(images, kernels, padding, stride, dilation)
+
+
+def _convolve(images, kernels, padding="same", stride=(1, 1), dilation=(1, 1), *, chunk_rows=None):
+    func = "convolve"
+    x = as_images(images, 4, func, "(m, h, w, c)")
+    w = as_kernel(kernels, 4, func, "(kh, kw, c, nc)", x.dtype, "kernels")
+    check_channels(func, x, w, 2, "kernels")
+    return _bank(func, x, w, padding_pairs(padding, func), pair(stride, func, "stride"),
+                 pair(dilation, func, "dilation"), chunk_rows=chunk_rows)
+
+
+def depthwise_convolve(images, kernels, padding="same", stride=(1, 1)):
+    """Depthwise convolution (Keras ``DepthwiseConv2D``): each channel with its own kernels.
+
+    Parameters
+    ----------
+    images : ndarray, shape (m, h, w, c)
+    kernels : ndarray, shape (kh, kw, c, multiplier)
+    padding, stride
+        As in :func:`convolve_grayscale`.
+
+    Returns
+    -------
+    ndarray, shape (m, oh, ow, c * multiplier)
+        Channel ``ci * multiplier + j`` is channel ``ci`` correlated with ``kernels[:, :, ci, j]``.
+    """
+    func = "depthwise_convolve"
+    x = as_images(images, 4, func, "(m, h, w, c)")
+    k = as_kernel(kernels, 4, func, "(kh, kw, c, multiplier)", x.dtype, "kernels")
+    check_channels(func, x, k, 2, "kernels")
+    stride = pair(stride, func, "stride")
+    gh, gw = plan_2d(func, x.shape, k.shape[:2], padding_pairs(padding, func), stride)
+    m, c = x.shape[0], x.shape[3]
+    out = np.empty((m, gh.out, gw.out, c * k.shape[3]), dtype=x.dtype)
+    if out.size == 0:
+        return out
+    xpad = _pad_zeros(x, gh, gw)
+    map_batch(m, lambda b0, b1: cores.depthwise(xpad, k, out, b0, b1, *stride))
+    return out
+
+
+def convolve_transpose(images, kernels, padding="valid", stride=(1, 1)):
+    """Transposed convolution (Keras ``Conv2DTranspose`` without bias): the adjoint of :func:`convolve`.
+
+    Parameters
+    ----------
+    images : ndarray, shape (m, h, w, c)
+    kernels : ndarray, shape (kh, kw, nc, c)
+        Keras layout: output channels ``nc`` before input channels ``c``.
+    padding : {'valid', 'same'}, optional
+    stride : tuple of 2 ints, optional
+
+    Returns
+    -------
+    ndarray, shape (m, H, W, nc)
+        ``H = (h - 1) * sh + kh`` for 'valid' and ``H = h * sh`` for 'same' (likewise ``W``). For every
+        ``x`` of that shape, ``sum(convolve(x, kernels, padding, stride) * images)`` equals
+        ``sum(x * convolve_transpose(images, kernels, padding, stride))``.
+    """
+    func = "convolve_transpose"
+    x = as_images(images, 4, func, "(m, h, w, c)")
+    k = as_kernel(kernels, 4, func, "(kh, kw, nc, c)", x.dtype, "kernels")
+    check_channels(func, x, k, 3, "kernels")
+    padding = padding_pairs(padding, func, allow_explicit=False)
+    stride = pair(stride, func, "stride")
+    m, h, w, c = x.shape
+    kh, kw, nc, _ = k.shape
+    try:
+        H = transpose_output_size(h, kh, padding, stride[0])
+        W = transpose_output_size(w, kw, padding, stride[1])
+    except ValueError as exc:
+        raise ValueError(f"{func}: {exc} (images shape {x.shape}, kernels shape {k.shape})") from None
+    # The forward convolution from (H, W) back to (h, w) fixes where the scatter starts.
+    gh, gw = plan_2d(func, (m, H, W), (kh, kw), padding, stride)
+    out = np.zeros((m, H, W, nc), dtype=x.dtype)
+    if out.size == 0:
+        return out
+    kt = np.ascontiguousarray(k.transpose(3, 0, 1, 2)).reshape(c, kh * kw * nc)
+    x2 = x.reshape(m * h * w, c)
+    rows = _chunk_rows(kh * kw * nc, x.itemsize, None)
+
+    def work(b0, b1):
+        col = np.empty((rows, kh * kw * nc), dtype=x.dtype)
+        cores.transpose_gemm(x2, kt, out, col, b0, b1, h, w, kh, kw, *stride, gh.before, gw.before)
+
+    map_batch(m, work)
+    return out
