@@ -20,17 +20,6 @@ _u = np.uint64
 
 
 @nb.njit(**_JIT)
-def _fill_row(colf, dst, length, xf, src):
-    """``colf[dst:dst+length] = xf[src:src+length]``; ``src < 0`` means zeros."""
-    if src < 0:
-        for t in range(length):
-            colf[_u(dst + t)] = 0.0
-    else:
-        for t in range(length):
-            colf[_u(dst + t)] = xf[_u(src + t)]
-
-
-@nb.njit(**_JIT)
 def im2col_rows(x, col, p0, p1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):
     """Copy the receptive fields of output positions ``p0 .. p1-1`` into the rows of ``col``.
 
@@ -43,8 +32,9 @@ def im2col_rows(x, col, p0, p1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):
     """
     m, h, w, c = x.shape
     xf = x.reshape(x.size)
-    K = kh * kw * c
     colf = col.reshape(col.size)
+    L = kw * c
+    K = kh * L
     per_image = oh * ow
     for p in range(p0, p1):
         b = p // per_image
@@ -57,16 +47,26 @@ def im2col_rows(x, col, p0, p1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):
         contiguous = dw == 1 and x0 >= 0 and x0 + kw <= w
         for i in range(kh):
             y = y0 + i * dh
-            dst = row + i * kw * c
+            dst = row + i * L
             if y < 0 or y >= h:
-                _fill_row(colf, dst, kw * c, xf, -1)
+                for t in range(L):
+                    colf[_u(dst + t)] = 0.0
             elif contiguous:
-                _fill_row(colf, dst, kw * c, xf, ((b * h + y) * w + x0) * c)
+                # The whole kernel row is one run of kw * c values.
+                src = ((b * h + y) * w + x0) * c
+                for t in range(L):
+                    colf[_u(dst + t)] = xf[_u(src + t)]
             else:
                 for j in range(kw):
                     xx = x0 + j * dw
-                    src = ((b * h + y) * w + xx) * c if 0 <= xx < w else -1
-                    _fill_row(colf, dst + j * c, c, xf, src)
+                    dj = dst + j * c
+                    if xx < 0 or xx >= w:
+                        for t in range(c):
+                            colf[_u(dj + t)] = 0.0
+                    else:
+                        src = ((b * h + y) * w + xx) * c
+                        for t in range(c):
+                            colf[_u(dj + t)] = xf[_u(src + t)]
 
 
 @nb.njit(**_JIT)

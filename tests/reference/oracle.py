@@ -1,5 +1,7 @@
 """A brute-force oracle for the reference, written straight from SPEC §1 and sharing none of its code.
 
+Results are float64; :func:`out_dtype` says which dtype the reference must return.
+
 Every output element is computed by its own loop over the window, with padding handled by asking whether
 each tap falls inside the image. Slow and obviously correct; used on small inputs only.
 """
@@ -62,7 +64,7 @@ def conv_bank(images, kernels, padding="same", stride=(1, 1), dilation=(1, 1)):
                             if 0 <= y < h and 0 <= xx < w:
                                 total += float(np.dot(x[b, y, xx, :], k[i, j, :, f]))
                     out[b, oy, ox, f] = total
-    return out.astype(out_dtype(images))
+    return out
 
 
 def depthwise(images, kernels, padding="same", stride=(1, 1)):
@@ -73,8 +75,8 @@ def depthwise(images, kernels, padding="same", stride=(1, 1)):
     for ci in range(c):
         for j in range(mult):
             one = conv_bank(x[..., ci : ci + 1], k[:, :, ci : ci + 1, j : j + 1], padding, stride)
-            outs.append(one.astype(np.float64)[..., 0])
-    return np.stack(outs, axis=-1).astype(out_dtype(images))
+            outs.append(one[..., 0])
+    return np.stack(outs, axis=-1)
 
 
 def transpose(images, kernels, padding="valid", stride=(1, 1)):
@@ -97,7 +99,7 @@ def transpose(images, kernels, padding="valid", stride=(1, 1)):
                 for i in range(kh):
                     for j in range(kw):
                         big[b, y * sh + i, xx * sw + j, :] += k[i, j] @ x[b, y, xx]
-    return big[:, top : top + H, left : left + W, :].astype(out_dtype(images))
+    return big[:, top : top + H, left : left + W, :]
 
 
 def pool(images, kernel_shape, stride, mode="max", padding="valid"):
@@ -118,4 +120,4 @@ def pool(images, kernel_shape, stride, mode="max", padding="valid"):
                         if 0 <= y < h and 0 <= xx < w
                     ]
                     out[b, oy, ox, ch] = max(cells) if mode == "max" else sum(cells) / len(cells)
-    return out.astype(out_dtype(images))
+    return out

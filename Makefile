@@ -1,0 +1,42 @@
+# convcourse: every target sets itself up from nothing (Python 3.11+, pip, make).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: setup test demo bench lab clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## setup: .venv with the project and its dev extras; Numba kernels compiled into the cache
+setup: $(STAMP)
+	$(BIN)/convcourse warmup
+
+## test: the whole test suite
+test: setup
+	$(BIN)/python -m pytest
+
+## demo: the worked examples computed by the reference, and a short benchmark
+demo: setup
+	$(BIN)/convcourse examples
+	@echo
+	$(BIN)/python benchmarks/run.py --quick
+
+## bench: the full benchmark; writes docs/performance.md (installs PyTorch's CPU build if it lies on disk)
+bench: setup
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet 'torch==2.13.0+cpu' \
+	  || echo "PyTorch's CPU build is not available here: the torch column stays empty"
+	$(BIN)/python benchmarks/run.py
+
+## lab: JupyterLab on the student notebooks
+lab: setup
+	$(BIN)/python -m pip install --quiet -e '.[dev,course]'
+	$(BIN)/jupyter lab exercises/
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,130 @@
+"""Time one implementation on one workload in this process, and print one JSON line.
+
+Run by ``benchmarks/run.py`` in a fresh process per implementation, so that no two implementations share
+thread pools, caches or allocator state:
+
+    python benchmarks/timer.py conv C float32 reference --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+from workloads import CONV, POOL  # noqa: E402
+
+
+def numpy_conv(x, k, stride, dilation):
+    """The numpy baseline: pad, take every window with sliding_window_view, contract with einsum."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from autograder.reference import same_padding
+
+    kh, kw = k.shape[:2]
+    pt, pb = same_padding(x.shape[1], kh, stride, dilation)
+    pl, pr = same_padding(x.shape[2], kw, stride, dilation)
+    xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
+    span_h, span_w = (kh - 1) * dilation + 1, (kw - 1) * dilation + 1
+    win = sliding_window_view(xp, (span_h, span_w), axis=(1, 2))[:, ::stride, ::stride, :, ::dilation, ::dilation]
+    return np.einsum("byxcij,ijcn->byxn", win, k, optimize=True)
+
+
+def make_conv(impl, wl, dtype, rng):
+    x = rng.standard_normal((wl.m, wl.h, wl.w, wl.c)).astype(dtype)
+    k = rng.standard_normal((wl.k, wl.k, wl.c, wl.n)).astype(dtype)
+    s, d = wl.stride, wl.dilation
+    if impl == "reference":
+        from autograder.reference import convolve
+
+        return lambda: convolve(x, k, "same", (s, s), (d, d))
+    if impl == "numpy":
+        return lambda: numpy_conv(x, k, s, d)
+    if impl == "torch":
+        import torch
+
+        torch.set_num_threads(THREADS)
+        xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).contiguous(memory_format=torch.channels_last)
+        kt = torch.from_numpy(np.ascontiguousarray(k.transpose(3, 2, 0, 1)))
+        pad = "same" if s == 1 else d * (wl.k - 1) // 2  # 3x3 kernels: symmetric padding matches 'same' here
+
+        def run():
+            with torch.no_grad():
+                return torch.nn.functional.conv2d(xt, kt, stride=s, padding=pad, dilation=d)
+
+        return run
+    raise SystemExit(f"unknown conv implementation {impl!r}")
+
+
+def make_pool(impl, wl, dtype, rng):
+    x = rng.standard_normal((wl.m, wl.h, wl.w, wl.c)).astype(dtype)
+    if impl == "reference":
+        from autograder.reference import pool
+
+        return lambda: pool(x, (wl.k, wl.k), (wl.stride, wl.stride), wl.mode, wl.padding)
+    raise SystemExit(f"unknown pool implementation {impl!r}")
+
+
+def make_machine(impl, dtype, rng):
+    if impl == "gemm":
+        a = rng.standard_normal((2048, 2048)).astype(dtype)
+        b = rng.standard_normal((2048, 2048)).astype(dtype)
+        c = np.empty_like(a)
+        return lambda: np.dot(a, b, out=c), 2.0 * 2048**3, None
+    if impl == "memcpy":
+        src = rng.standard_normal(64 * 2**20 // np.dtype(dtype).itemsize * 4).astype(dtype)  # 256 MiB
+        dst = np.empty_like(src)
+        return lambda: np.copyto(dst, src), None, 2.0 * src.nbytes
+    raise SystemExit(f"unknown machine measurement {impl!r}")
+
+
+THREADS = 1
+
+
+def main() -> None:
+    global THREADS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kind", choices=["conv", "pool", "machine"])
+    ap.add_argument("workload")
+    ap.add_argument("dtype", choices=["float32", "float64"])
+    ap.add_argument("impl")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=7)
+    args = ap.parse_args()
+    THREADS = args.threads
+    rng = np.random.default_rng(0)
+    flops = bytes_moved = None
+
+    from threadpoolctl import threadpool_limits
+
+    from autograder.reference import threads
+
+    with threads(args.threads), threadpool_limits(args.threads):
+        if args.kind == "conv":
+            wl = CONV[args.workload]
+            fn, flops = make_conv(args.impl, wl, args.dtype, rng), wl.flops()
+        elif args.kind == "pool":
+            wl = POOL[args.workload]
+            fn, bytes_moved = make_pool(args.impl, wl, args.dtype, rng), wl.bytes_moved(np.dtype(args.dtype).itemsize)
+        else:
+            fn, flops, bytes_moved = make_machine(args.impl, args.dtype, rng)
+        fn()  # compile or load from cache, fault in memory
+        times = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    print(json.dumps({"kind": args.kind, "workload": args.workload, "dtype": args.dtype, "impl": args.impl,
+                      "threads": args.threads, "median_s": statistics.median(times), "min_s": min(times),
+                      "flops": flops, "bytes": bytes_moved}))
+
+
+if __name__ == "__main__":
+    main()
