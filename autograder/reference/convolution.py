@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels as cores
+from .blas import gemm
 from .geometry import AxisGeometry, axis_geometry, transpose_output_size
 from .threads import map_batch
 from .validate import as_images, as_kernel, check_channels, pair, padding_pairs
@@ -25,9 +26,11 @@ __all__ = [
     "plan_2d",
 ]
 
-#: Target size in bytes of one im2col scratch block: it stays in a core's L2 cache (2 MiB here) and is
-#: large enough that each matrix product runs at full BLAS speed (``make bench`` measures the choice).
-_SCRATCH_BYTES = 1024 * 1024
+#: Output positions per im2col block, and the most bytes a block may take: 512 rows gave the best matrix
+#: products on every benchmark workload here, and the cap keeps a block inside a core's L2 cache (2 MiB)
+#: for wide float64 windows.
+_SCRATCH_ROWS = 512
+_SCRATCH_BYTES = 1280 * 1024
 
 
 def plan_2d(func, images_shape, kernel_hw, padding, stride, dilation=(1, 1)) -> tuple[AxisGeometry, AxisGeometry]:
@@ -63,7 +66,7 @@ def plan_2d(func, images_shape, kernel_hw, padding, stride, dilation=(1, 1)) -> 
 def _chunk_rows(k_cols: int, itemsize: int, chunk_rows: int | None) -> int:
     if chunk_rows is not None:
         return chunk_rows
-    return int(min(2048, max(128, _SCRATCH_BYTES // (k_cols * itemsize))))
+    return int(max(32, min(_SCRATCH_ROWS, _SCRATCH_BYTES // (k_cols * itemsize))))
 
 
 def _pad_zeros(x: np.ndarray, gh: AxisGeometry, gw: AxisGeometry) -> np.ndarray:
@@ -84,10 +87,11 @@ def _bank(func, x, w, padding, stride, dilation, *, chunk_rows=None):
     w2 = w.reshape(kh * kw * c, n)
     out2 = out.reshape(m * gh.out * gw.out, n)
     rows = _chunk_rows(kh * kw * c, x.itemsize, chunk_rows)
+    fn = gemm().for_dtype(x.dtype)
 
     def work(b0, b1):
         col = np.empty((rows, kh * kw * c), dtype=x.dtype)
-        cores.conv_gemm(x, w2, out2, col, b0, b1, gh.out, gw.out, kh, kw, gh.stride, gw.stride,
+        cores.conv_gemm(fn, x, w2, out2, col, b0, b1, gh.out, gw.out, kh, kw, gh.stride, gw.stride,
                           gh.dilation, gw.dilation, gh.before, gw.before)
 
     map_batch(m, work)
@@ -292,10 +296,11 @@ def convolve_transpose(images, kernels, padding="valid", stride=(1, 1)):
     kt = np.ascontiguousarray(k.transpose(3, 0, 1, 2)).reshape(c, kh * kw * nc)
     x2 = x.reshape(m * h * w, c)
     rows = _chunk_rows(kh * kw * nc, x.itemsize, None)
+    fn = gemm().for_dtype(x.dtype)
 
     def work(b0, b1):
         col = np.empty((rows, kh * kw * nc), dtype=x.dtype)
-        cores.transpose_gemm(x2, kt, out, col, b0, b1, h, w, kh, kw, *stride, gh.before, gw.before)
+        cores.transpose_gemm(fn, x2, kt, out, col, b0, b1, h, w, kh, kw, *stride, gh.before, gw.before)
 
     map_batch(m, work)
     return out

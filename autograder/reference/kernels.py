@@ -17,6 +17,7 @@ import numpy as np
 
 _JIT = dict(cache=True, nogil=True)
 _u = np.uint64
+ROW_MAJOR, NO_TRANS = 101, 111  # CBLAS enums
 
 
 @nb.njit(**_JIT)
@@ -29,6 +30,10 @@ def im2col_rows(x, col, p0, p1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):
     col : ndarray, shape (>= p1 - p0, kh * kw * c), same dtype
         Row ``r`` receives the window of output position ``p0 + r`` (positions count over
         ``(image, row, column)``), ordered ``(i, j, channel)``; cells in the padding are 0.
+
+    Works one output row at a time: the columns whose kernel row lies wholly inside the image
+    (``ox`` in ``[inner0, inner1)``) copy one run of ``kw * c`` values per kernel row; the border columns,
+    and every column when dilated along the width, copy ``c`` values per tap or write zeros.
     """
     m, h, w, c = x.shape
     xf = x.reshape(x.size)
@@ -36,45 +41,58 @@ def im2col_rows(x, col, p0, p1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):
     L = kw * c
     K = kh * L
     per_image = oh * ow
-    for p in range(p0, p1):
+    # Output columns whose whole (undilated) kernel row is inside the image.
+    inner0 = min(max((pl + sw - 1) // sw, 0), ow)
+    inner1 = max(min((w - kw + pl) // sw + 1, ow), inner0) if dw == 1 else inner0
+    p = p0
+    while p < p1:
         b = p // per_image
         q = p - b * per_image
         oy = q // ow
-        ox = q - oy * ow
-        y0 = oy * sh - pt
-        x0 = ox * sw - pl
-        row = (p - p0) * K
-        contiguous = dw == 1 and x0 >= 0 and x0 + kw <= w
+        ox0 = q - oy * ow
+        ox1 = min(ow, ox0 + (p1 - p))
+        r0 = p - p0 - ox0              # col row of column ox is r0 + ox
         for i in range(kh):
-            y = y0 + i * dh
-            dst = row + i * L
+            y = oy * sh - pt + i * dh
             if y < 0 or y >= h:
-                for t in range(L):
-                    colf[_u(dst + t)] = 0.0
-            elif contiguous:
-                # The whole kernel row is one run of kw * c values.
-                src = ((b * h + y) * w + x0) * c
+                for ox in range(ox0, ox1):
+                    dst = (r0 + ox) * K + i * L
+                    for t in range(L):
+                        colf[_u(dst + t)] = 0.0
+                continue
+            rowbase = (b * h + y) * w
+            a = max(ox0, inner0)
+            z = min(ox1, inner1)
+            for ox in range(a, z):
+                dst = (r0 + ox) * K + i * L
+                src = (rowbase + ox * sw - pl) * c
                 for t in range(L):
                     colf[_u(dst + t)] = xf[_u(src + t)]
-            else:
+            for ox in range(ox0, ox1):
+                if a <= ox < z:
+                    continue
+                x0 = ox * sw - pl
                 for j in range(kw):
                     xx = x0 + j * dw
-                    dj = dst + j * c
+                    dst = (r0 + ox) * K + i * L + j * c
                     if xx < 0 or xx >= w:
                         for t in range(c):
-                            colf[_u(dj + t)] = 0.0
+                            colf[_u(dst + t)] = 0.0
                     else:
-                        src = ((b * h + y) * w + xx) * c
+                        src = (rowbase + xx) * c
                         for t in range(c):
-                            colf[_u(dj + t)] = xf[_u(src + t)]
+                            colf[_u(dst + t)] = xf[_u(src + t)]
+        p += ox1 - ox0
 
 
 @nb.njit(**_JIT)
-def conv_gemm(x, w2, out2, col, b0, b1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):
+def conv_gemm(gemm, x, w2, out2, col, b0, b1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):
     """Filter bank by chunked im2col and matrix products, for images ``b0 .. b1-1``.
 
     Parameters
     ----------
+    gemm : ctypes function
+        CBLAS ``sgemm``/``dgemm`` matching the dtype (:mod:`.blas`).
     x : ndarray, shape (m, h, w, c)
     w2 : ndarray, shape (kh * kw * c, n)
         The kernels ``(kh, kw, c, n)`` reshaped.
@@ -83,12 +101,15 @@ def conv_gemm(x, w2, out2, col, b0, b1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):
     col : ndarray, shape (chunk, kh * kw * c)
         Scratch sized to stay in cache; each chunk of output positions is one matrix product.
     """
-    chunk = col.shape[0]
+    chunk, K = col.shape
+    n = w2.shape[1]
+    item = x.itemsize
     p_end = b1 * oh * ow
     for p0 in range(b0 * oh * ow, p_end, chunk):
         p1 = min(p0 + chunk, p_end)
         im2col_rows(x, col, p0, p1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl)
-        np.dot(col[: p1 - p0], w2, out2[p0:p1])
+        gemm(ROW_MAJOR, NO_TRANS, NO_TRANS, p1 - p0, n, K, 1.0, col.ctypes.data, K, w2.ctypes.data, n,
+             0.0, out2.ctypes.data + _u(p0 * n * item), n)
 
 
 @nb.njit(**_JIT)
@@ -153,11 +174,13 @@ def depthwise(xpad, k, out, b0, b1, sh, sw):
 
 
 @nb.njit(**_JIT)
-def transpose_gemm(x2, kt, out, col, b0, b1, h, w, kh, kw, sh, sw, pt, pl):
+def transpose_gemm(gemm, x2, kt, out, col, b0, b1, h, w, kh, kw, sh, sw, pt, pl):
     """Transposed convolution: matrix products per chunk of input pixels, then a scatter-add.
 
     Parameters
     ----------
+    gemm : ctypes function
+        CBLAS ``sgemm``/``dgemm`` matching the dtype (:mod:`.blas`).
     x2 : ndarray, shape (m * h * w, c)
         The input ``(m, h, w, c)`` reshaped.
     kt : ndarray, shape (c, kh * kw * nc)
@@ -168,6 +191,8 @@ def transpose_gemm(x2, kt, out, col, b0, b1, h, w, kh, kw, sh, sw, pt, pl):
     col : ndarray, shape (chunk, kh * kw * nc)
     """
     _, H, W, nc = out.shape
+    c = x2.shape[1]
+    item = x2.itemsize
     chunk = col.shape[0]
     outf = out.reshape(out.size)
     colf = col.reshape(col.size)
@@ -175,7 +200,8 @@ def transpose_gemm(x2, kt, out, col, b0, b1, h, w, kh, kw, sh, sw, pt, pl):
     p_end = b1 * h * w
     for p0 in range(b0 * h * w, p_end, chunk):
         p1 = min(p0 + chunk, p_end)
-        np.dot(x2[p0:p1], kt, col[: p1 - p0])
+        gemm(ROW_MAJOR, NO_TRANS, NO_TRANS, p1 - p0, K, c, 1.0, x2.ctypes.data + _u(p0 * c * item), c,
+             kt.ctypes.data, K, 0.0, col.ctypes.data, K)
         for p in range(p0, p1):
             b = p // (h * w)
             q = p - b * h * w
