@@ -113,6 +113,81 @@ def conv_gemm(gemm, x, w2, out2, col, b0, b1, oh, ow, kh, kw, sh, sw, dh, dw, pt
 
 
 @nb.njit(**_JIT)
+def pad_flat(x, xf, b0, b1, pt, pl, hp, wp):
+    """Write images ``b0 .. b1-1`` of ``x`` into the flat zero-padded buffer ``xf``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (m, h, w, c)
+    xf : ndarray, shape (>= m * hp * wp * c,)
+        Image ``b`` occupies ``xf[b * hp * wp * c : (b + 1) * hp * wp * c]`` as ``(hp, wp, c)``, with
+        ``pt`` zero rows above and ``pl`` zero columns to the left.
+    """
+    _, h, w, c = x.shape
+    xs = x.reshape(x.size)
+    for b in range(b0, b1):
+        for y in range(hp):
+            dst = ((b * hp + y) * wp) * c
+            yy = y - pt
+            if yy < 0 or yy >= h:
+                for t in range(wp * c):
+                    xf[_u(dst + t)] = 0.0
+                continue
+            for t in range(pl * c):
+                xf[_u(dst + t)] = 0.0
+            src = ((b * h + yy) * w) * c
+            d2 = dst + pl * c
+            for t in range(w * c):
+                xf[_u(d2 + t)] = xs[_u(src + t)]
+            for t in range((pl + w) * c, wp * c):
+                xf[_u(dst + t)] = 0.0
+
+
+@nb.njit(**_JIT)
+def conv_shift(gemm, xf, hp, wp, w2, out, tmp, b0, b1, kh, kw, dh, dw):
+    """Stride-1 filter bank as accumulated matrix products over shifted views (no im2col).
+
+    On the padded image flattened to ``(hp * wp, c)``, the output at extended position ``q = oy * wp + ox``
+    is ``sum over taps (i, j) of xf[q + i * dh * wp + j * dw] @ w[i, j]``: for each tap, one matrix product
+    whose left operand is a contiguous slice of ``xf`` (leading dimension ``c``), accumulated with
+    ``beta = 1``. Columns ``ox >= ow`` of the extended grid are computed and dropped.
+
+    Parameters
+    ----------
+    gemm : ctypes function
+        CBLAS ``sgemm``/``dgemm`` matching the dtype.
+    xf : ndarray, shape (m * hp * wp * c + slack,)
+        From :func:`pad_flat`; the ``(kw - 1) * dw * c`` slack values past the last image are zero.
+    w2 : ndarray, shape (kh * kw * c, n)
+    out : ndarray, shape (m, oh, ow, n)
+        Images ``b0 .. b1-1`` are written.
+    tmp : ndarray, shape (rows * wp, n)
+        Accumulator for ``rows`` extended output rows, small enough to stay in L1/L2.
+    """
+    _, oh, ow, n = out.shape
+    c = w2.shape[0] // (kh * kw)
+    rows_per = tmp.shape[0] // wp
+    item = xf.itemsize
+    outf = out.reshape(out.size)
+    tmpf = tmp.reshape(tmp.size)
+    for b in range(b0, b1):
+        for oy0 in range(0, oh, rows_per):
+            nr = min(rows_per, oh - oy0)
+            base = (b * hp + oy0) * wp
+            for i in range(kh):
+                for j in range(kw):
+                    off = base + i * dh * wp + j * dw
+                    beta = 0.0 if i == 0 and j == 0 else 1.0
+                    gemm(ROW_MAJOR, NO_TRANS, NO_TRANS, nr * wp, n, c, 1.0, xf.ctypes.data + _u(off * c * item), c,
+                         w2.ctypes.data + _u((i * kw + j) * c * n * item), n, beta, tmp.ctypes.data, n)
+            for r in range(nr):
+                dst = ((b * oh + oy0 + r) * ow) * n
+                src = r * wp * n
+                for t in range(ow * n):
+                    outf[_u(dst + t)] = tmpf[_u(src + t)]
+
+
+@nb.njit(**_JIT)
 def conv_single(xpad, k, out, b0, b1, sh, sw, dh, dw):
     """One filter over a padded batch, vectorised along output columns.
 

@@ -37,7 +37,8 @@ def warm_up() -> dict[str, float]:
     for dtype in (np.float32, np.float64):
         start = time.perf_counter()
         x = rng.random((2, 6, 5, 3)).astype(dtype)
-        convolve(x, rng.random((3, 2, 3, 4)), "same", (2, 1), (1, 2))
+        convolve(x, rng.random((3, 2, 3, 4)), "same", (2, 1), (1, 2))                   # im2col
+        convolve(rng.random((1, 4, 4, 16)).astype(dtype), rng.random((3, 3, 16, 2)))   # shifted products
         convolve_channels(x, rng.random((2, 2, 3)))
         convolve_grayscale(x[..., 0], rng.random((3, 3)), "same", (1, 2), (2, 1))
         depthwise_convolve(x, rng.random((3, 3, 3, 1)))

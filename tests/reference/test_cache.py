@@ -25,7 +25,8 @@ import autograder
 from autograder.reference.warmup import kernel_dispatchers, warm_up
 warm_up()
 stats = [d.stats for d in kernel_dispatchers().values()]
-print(json.dumps({"hits": sum(sum(s.cache_hits.values()) for s in stats),
+print(json.dumps({"cold": sorted(name for name, d in kernel_dispatchers().items() if not d.stats.cache_hits),
+                  "hits": sum(sum(s.cache_hits.values()) for s in stats),
                   "misses": sum(sum(s.cache_misses.values()) for s in stats),
                   "paths": sorted({s.cache_path for s in stats}), "package": autograder.__file__}))
 """
@@ -44,7 +45,9 @@ def test_a_new_process_compiles_nothing_once_warm():
     _probe()                       # warm (a no-op after `make setup`)
     second = _probe()
     assert second["misses"] == 0, second
-    assert second["hits"] >= 9, second
+    # Every kernel the reference calls directly came from the cache (helpers inlined into them may not
+    # have entries of their own).
+    assert set(second["cold"]) <= {"im2col_rows"}, second
 
 
 @pytest.mark.slow

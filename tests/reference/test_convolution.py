@@ -169,3 +169,26 @@ def test_uint8_images_neither_overflow_nor_truncate():
 def test_empty_batch_gives_an_empty_result():
     assert R.convolve(np.zeros((0, 5, 5, 2)), np.zeros((3, 3, 2, 4))).shape == (0, 5, 5, 4)
     assert R.pool(np.zeros((0, 4, 4, 2)), (2, 2), (2, 2)).shape == (0, 2, 2, 2)
+
+
+@given(bank_cases())
+def test_both_bank_methods_match_the_oracle_at_stride_one(case):
+    """Shifted matrix products and im2col agree with the oracle wherever both apply (stride 1)."""
+    x, k, padding, _, dilation = case
+    if not _geometry_ok(x.shape[1], x.shape[2], *k.shape[:2], padding, (1, 1), dilation):
+        return
+    expected = oracle.conv_bank(x, k, padding, (1, 1), dilation)
+    for method in ("shift", "im2col"):
+        for rows in (None, 1):
+            got = _convolve(x, k, padding, (1, 1), dilation, method=method, chunk_rows=rows)
+            assert_matches(got, expected, x, k.shape[0] * k.shape[1] * x.shape[3], magnitude(x, k))
+
+
+def test_shift_method_with_threads_and_many_channels():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((5, 9, 7, 20)).astype(np.float32)
+    k = rng.standard_normal((3, 2, 20, 6)).astype(np.float32)
+    expected = oracle.conv_bank(x, k, ((2, 0), (1, 3)), (1, 1), (2, 1))
+    with R.threads(3):
+        got = R.convolve(x, k, ((2, 0), (1, 3)), (1, 1), (2, 1))
+    assert_matches(got, expected, x, 6 * 20, magnitude(x, k))
