@@ -6,8 +6,8 @@ dimensions and ``beta``, which ``np.dot`` inside Numba cannot express.
 
 Which library: the first BLAS loaded in this process that exports a CBLAS ``gemm`` and multiplies a
 small test case correctly. With numpy's wheels that is numpy's own OpenBLAS (``libscipy_openblas64_``,
-64-bit integers), whose calls from several threads at once run in parallel; Numba's ``np.dot`` goes
-through SciPy's older OpenBLAS, whose concurrent calls were measured here to serialise.
+64-bit integers), so the reference needs no SciPy (Numba's ``np.dot`` would call SciPy's BLAS), and the
+pool that ``threadpoolctl`` pins for timing is the one the kernels use.
 """
 
 from __future__ import annotations
