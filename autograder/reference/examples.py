@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CLASSIC_IMAGE", "VERTICAL_EDGE", "POOL_EXAMPLE", "POOL_SPOT_THE_MISTAKE", "classic_batch"]
+__all__ = ["CLASSIC_IMAGE", "VERTICAL_EDGE", "POOL_EXAMPLE", "POOL_SPOT_THE_MISTAKE", "classic_batch",
+           "SMALL_CNN", "SMALL_CNN_INPUT", "small_cnn_table"]
 
 #: The classic 5x5 image of "convolution by hand".
 CLASSIC_IMAGE = np.array(
@@ -46,3 +47,48 @@ def classic_batch(image: np.ndarray, channels: bool = False) -> np.ndarray:
     """A batch of one: ``(h, w)`` to ``(1, h, w)``, or ``(1, h, w, 1)`` with ``channels=True``."""
     batch = image[None]
     return batch[..., None] if channels else batch
+
+
+#: The small CNN of the shape-tracking exercise: input 28x28x1, then each layer as
+#: (kind, keyword arguments). Shapes and parameter counts are computed by :func:`small_cnn_table`.
+SMALL_CNN_INPUT = (28, 28, 1)
+SMALL_CNN = (
+    ("conv", dict(filters=32, kernel=(3, 3), padding="valid")),
+    ("maxpool", dict(pool=(2, 2), stride=(2, 2))),
+    ("conv", dict(filters=64, kernel=(3, 3), padding="valid")),
+    ("maxpool", dict(pool=(2, 2), stride=(2, 2))),
+    ("global_avg_pool", dict()),
+    ("dense", dict(units=10)),
+)
+
+
+def small_cnn_table():
+    """``[(layer name, output shape, parameters), ...]`` for :data:`SMALL_CNN`, by the reference.
+
+    Shapes come from running a zero batch through the reference layers, so they follow the same size
+    rules the exercises grade; parameter counts come from the reference's counting functions.
+    """
+    from . import conv_params, convolve, dense_params, global_average_pool, pool
+
+    x = np.zeros((1,) + SMALL_CNN_INPUT, dtype=np.float32)
+    rows = []
+    for kind, kw in SMALL_CNN:
+        if kind == "conv":
+            kh, kwid = kw["kernel"]
+            params = conv_params(kh, kwid, x.shape[-1], kw["filters"])
+            x = convolve(x, np.zeros((kh, kwid, x.shape[-1], kw["filters"]), np.float32), kw["padding"])
+            name = f"Conv2D({kw['filters']}, {kh}x{kwid}, '{kw['padding']}')"
+        elif kind == "maxpool":
+            params = 0
+            x = pool(x, kw["pool"], kw["stride"], "max")
+            name = f"MaxPool({kw['pool'][0]}x{kw['pool'][1]}, stride {kw['stride'][0]})"
+        elif kind == "global_avg_pool":
+            params = 0
+            x = global_average_pool(x)
+            name = "GlobalAveragePooling"
+        else:
+            params = dense_params(x.shape[-1], kw["units"])
+            x = np.zeros((1, kw["units"]), np.float32)
+            name = f"Dense({kw['units']})"
+        rows.append((name, tuple(x.shape[1:]), params))
+    return rows
