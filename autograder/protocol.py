@@ -72,6 +72,8 @@ def encode(value, buffers: list) -> object:
         return {"$tuple": [encode(v, buffers) for v in value]}
     if type(value) is list:
         return [encode(v, buffers) for v in value]
+    if type(value) is dict and all(type(k) is str for k in value):
+        return {"$dict": {k: encode(v, buffers) for k, v in value.items()}}
     return _opaque(value)
 
 
@@ -96,6 +98,8 @@ def decode(obj, buffers: list) -> object:
         return float(obj["$float"])
     if "$tuple" in obj:
         return tuple(decode(v, buffers) for v in obj["$tuple"])
+    if "$dict" in obj:
+        return {str(k): decode(v, buffers) for k, v in obj["$dict"].items()}
     if "$opaque" in obj:
         shape = tuple(obj["shape"]) if obj.get("shape") is not None else None
         return Opaque(obj["$opaque"], obj.get("text", ""), obj.get("dtype"), shape)

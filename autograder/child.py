@@ -1,0 +1,146 @@
+"""The child process that runs student code: ``python -m autograder.child``.
+
+It reads requests from the grader on standard input and answers on a private copy of standard output;
+the student's own printing goes to a capture file. It never imports the reference, and the grader never
+sends it an expected answer: it only runs what it is asked and reports what came back.
+
+Requests (see :mod:`.protocol`): ``load`` the sources, ``call`` a function with arguments, ``get`` a
+variable, ``exit``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import tempfile
+import time
+import traceback
+
+from .protocol import read_message, write_message
+
+_namespaces: list[tuple[str, dict]] = []
+
+
+def _fresh(value):
+    """Rebuild strings so that ``padding is 'same'`` fails here as it does in real programs."""
+    if type(value) is str:
+        return "".join(list(value))
+    if type(value) is tuple:
+        return tuple(_fresh(v) for v in value)
+    if type(value) is list:
+        return [_fresh(v) for v in value]
+    return value
+
+
+def _lookup(name: str):
+    for _, ns in reversed(_namespaces):
+        if name in ns:
+            return ns[name]
+    raise KeyError(name)
+
+
+def _error(exc: BaseException, labels: set[str]) -> dict:
+    frames = traceback.extract_tb(exc.__traceback__)
+    student = [f for f in frames if f.filename in labels]
+    where = student[-1] if student else None
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001 - a student's exception may fail to print
+        message = "<unprintable>"
+    return {"type": type(exc).__name__, "message": message[:500],
+            "file": where.filename if where else None, "line": where.lineno if where else None,
+            "code": (where.line or "")[:200] if where else None}
+
+
+def _describe(obj) -> dict:
+    if callable(obj):
+        try:
+            sig = inspect.signature(obj)
+        except (TypeError, ValueError):
+            return {"kind": "function", "params": [], "varargs": True}
+        params = [p.name for p in sig.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        varargs = any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
+        return {"kind": "function", "params": params, "varargs": varargs}
+    return {"kind": "value", "type": type(obj).__name__}
+
+
+def _load(msg: dict) -> dict:
+    errors = []
+    labels = set()
+    for label, text, path in msg["sources"]:
+        labels.add(label)
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        ns = {"__name__": "submission", "__file__": path, "__builtins__": __builtins__}
+        _namespaces.append((label, ns))
+        try:
+            exec(compile(text, label, "exec"), ns)  # noqa: S102 - running student code is this process's job
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
+            errors.append(dict(_error(exc, labels), source=label))
+    found = {}
+    for name in msg["names"]:
+        try:
+            found[name] = _describe(_lookup(name))
+        except KeyError:
+            pass
+    return {"ok": True, "errors": errors, "found": found}
+
+
+def _call(msg: dict, labels: set[str]) -> dict:
+    try:
+        fn = _lookup(msg["name"])
+    except KeyError:
+        return {"ok": False, "error": {"type": "NameError", "message": f"{msg['name']} is not defined"}}
+    args = [_fresh(a) for a in msg["args"]]
+    start = time.perf_counter()
+    try:
+        result = fn(*args)
+    except BaseException as exc:  # noqa: BLE001
+        return {"ok": False, "error": _error(exc, labels)}
+    elapsed = time.perf_counter() - start
+    return {"ok": True, "result": result, "args_after": tuple(args), "seconds": elapsed}
+
+
+def main() -> int:
+    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_out = os.fdopen(os.dup(1), "wb")
+    capture = tempfile.TemporaryFile()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(capture.fileno(), 1)
+    os.dup2(capture.fileno(), 2)
+    labels: set[str] = set()
+    while True:
+        try:
+            msg = read_message(proto_in)
+        except EOFError:
+            return 0
+        op = msg.get("op")
+        if op == "load":
+            labels = {label for label, _, _ in msg["sources"]}
+            reply = _load(msg)
+        elif op == "call":
+            reply = _call(msg, labels)
+        elif op == "get":
+            try:
+                reply = {"ok": True, "result": _lookup(msg["name"])}
+            except KeyError:
+                reply = {"ok": False, "error": {"type": "NameError", "message": f"{msg['name']} is not defined"}}
+        elif op == "exit":
+            return 0
+        else:
+            reply = {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
+        sys.stdout.flush()
+        reply["printed"] = capture.tell()
+        try:
+            write_message(proto_out, reply)
+        except Exception as exc:  # noqa: BLE001 - a result that cannot be described still gets an answer
+            write_message(proto_out, {"ok": False, "error": {"type": "ProtocolError",
+                                                             "message": f"the result could not be sent: {exc}"}})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

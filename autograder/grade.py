@@ -1,0 +1,145 @@
+"""Grade a submission: every exercise of the catalogue, case by case, in a child process.
+
+For each exercise: find its functions (or answer variables), run each public and hidden case through the
+child, compare with the reference's answer (:mod:`.compare`), name the misconception behind a wrong answer
+(:mod:`.diagnose`), check the static rules (:mod:`.rules`) and score it from the registry's points.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from . import registry
+from .cases import Case, all_cases
+from .compare import Verdict, check
+from .diagnose import diagnose, hint
+from .expected import expected
+from .results import CaseResult, ExerciseResult, SubmissionResult
+from .rules import check_rules, identity_comparisons
+from .sandbox import Runner
+from .submission import Submission, load_submission
+
+__all__ = ["grade_path", "grade_submission", "grade_exercise"]
+
+
+def _missing_param(case: Case, info: dict) -> str | None:
+    """The added parameter this case needs and the student's function lacks, if any."""
+    if not case.needs or info.get("varargs"):
+        return None
+    spec_params = [p.name for p in registry_spec(case.function).params]
+    for name in case.needs:
+        if spec_params.index(name) >= len(info.get("params", [])):
+            return name
+    return None
+
+
+def registry_spec(name: str) -> registry.FunctionSpec:
+    from .expected import function_spec
+
+    return function_spec(name)
+
+
+def _load_problem(sub: Submission, runner: Runner, name: str) -> str | None:
+    """Why ``name`` could not be loaded (syntax error or exception at import), or None."""
+    src = sub.source_defining(name)
+    if src is not None and src.syntax_error:
+        return f"syntax error at {src.syntax_error}"
+    for err in runner.load_errors:
+        if src is None or err.get("source") == src.label:
+            line = f", line {err['line']}" if err.get("line") else ""
+            return f"running {err.get('source')} raised {err.get('type')}: {err.get('message')}{line}"
+    return None
+
+
+def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner, student: str = "anonymous",
+                   secret: str | None = None) -> ExerciseResult:
+    """Grade one exercise with an already started ``runner``."""
+    present = {n: runner.found[n] for n in exercise.names if n in runner.found}
+    max_score = exercise.max_score
+    if not present:
+        problems = [p for p in (_load_problem(sub, runner, n) for n in exercise.names) if p]
+        wanted = ", ".join(f"`{n}`" for n in exercise.names)
+        if problems:
+            return ExerciseResult(exercise.slug, "error", 0.0, max_score, 0, len(all_cases(exercise.slug, student, secret)),
+                                  message=f"{wanted} could not be loaded: {problems[0]}.")
+        return ExerciseResult(exercise.slug, "missing", 0.0, max_score, 0, len(all_cases(exercise.slug, student, secret)),
+                              message=f"No {wanted} found in the submission.")
+
+    case_results, diagnoses, first_fail = [], Counter(), None
+    cases = all_cases(exercise.slug, student, secret)
+    for case in cases:
+        info = present.get(case.function)
+        if info is None:
+            verdict = Verdict(False, "exists", f"`{case.function}` is not defined")
+        elif (missing := _missing_param(case, info)) is not None:
+            verdict = Verdict(False, "runs", f"needs the `{missing}` parameter: your `{case.function}` has no "
+                                             f"`{missing}` parameter")
+        else:
+            outcome = runner.get(case.function) if case.is_answer else runner.call(case.function, case.args)
+            want = expected(case)
+            params = tuple(info.get("params", ()))
+            verdict = check(case, want, outcome, params)
+            if not verdict.passed and outcome.ok:
+                if verdict.stage == "unchanged":
+                    diagnoses["input-mutated"] += 1
+                elif not case.is_answer:
+                    for d in diagnose(case, outcome.value, want):
+                        diagnoses[d] += 1
+        case_results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
+                                       function=case.function, note=case.note))
+        if not verdict.passed and first_fail is None:
+            first_fail = (case, verdict)
+
+    passed = sum(c.passed for c in case_results)
+    rules = check_rules(sub, exercise)
+    if passed < len(case_results):
+        for spec in exercise.functions:
+            if identity_comparisons(sub, spec.name):
+                diagnoses["identity-comparison"] += 100  # the static finding explains the failures best
+    score = exercise.points.correctness * passed / max(len(case_results), 1)
+    if passed:  # a stub that passes nothing earns no points for keeping the rules
+        score += sum(exercise.rule_points.get(r.id, 0.0) for r in rules if r.passed)
+    status = "passed" if passed == len(case_results) else "failed"
+    ordered = [d for d, _ in diagnoses.most_common()]
+    return ExerciseResult(
+        exercise.slug, status, round(score, 4), max_score, passed, len(case_results), rules=rules,
+        diagnoses=ordered, message=_message(exercise, passed, len(case_results), first_fail, ordered, rules, sub),
+        cases=case_results)
+
+
+def _message(exercise, passed, total, first_fail, diagnoses, rules, sub) -> str:
+    parts = [f"{passed} of {total} cases pass."]
+    if first_fail is not None:
+        case, verdict = first_fail
+        label = "a hidden case" if case.hidden else f"case {case.name}"
+        about = f" ({case.note})" if case.note and not case.hidden else ""
+        parts.append(f"First failure, {label}{about}: {verdict.message}.")
+    if diagnoses:
+        parts.append(f"Likely cause: {hint(diagnoses[0])}")
+        if diagnoses[0] == "identity-comparison":
+            findings = [f for s in exercise.functions for f in identity_comparisons(sub, s.name)]
+            if findings:
+                parts.append(f"See {findings[0].line}.")
+    broken = [r for r in rules if not r.passed]
+    if broken:
+        parts.append("Rules: " + "; ".join(r.message for r in broken) + ".")
+    return " ".join(parts)
+
+
+def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, secret: str | None = None,
+                     timeout: float = 10.0) -> SubmissionResult:
+    """Grade ``sub`` on the exercises ``slugs`` (default: the whole catalogue)."""
+    exercises = [registry.get(s) for s in slugs] if slugs else list(registry.EXERCISES)
+    names = [n for e in exercises for n in e.names]
+    results = []
+    with Runner(sub, names, timeout=timeout) as runner:
+        runner.start()
+        for exercise in exercises:
+            results.append(grade_exercise(exercise, sub, runner, student, secret))
+    return SubmissionResult(student=student, submission=sub.path, exercises=results)
+
+
+def grade_path(path, student: str = "anonymous", slugs=None, secret: str | None = None,
+               timeout: float = 10.0) -> SubmissionResult:
+    """Load and grade the submission at ``path`` (raises :class:`~.submission.SubmissionError`)."""
+    return grade_submission(load_submission(path), student, slugs, secret, timeout)

@@ -1,0 +1,176 @@
+"""Static rules of SPEC §2, read from the source without running it: loop budget, imports, calls, ``is``.
+
+The loop budget counts ``for`` loops and comprehension clauses in the function and in every function of
+the submission it calls, directly or not (each counted once); ``while`` is never allowed. Imports other
+than ``numpy`` and ``math`` (also through ``__import__`` or ``importlib``) and calls that do the exercise
+(``np.convolve``, SciPy, the course's own reference) break the rules. Each finding names its line.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from .registry import ALLOWED_IMPORTS, FORBIDDEN_CALLS, Exercise
+from .results import RuleResult
+from .submission import Source, Submission
+
+__all__ = ["Finding", "check_rules", "identity_comparisons", "function_nodes"]
+
+_FORBIDDEN_PREFIXES = ("scipy", "torch", "tensorflow", "keras", "jax", "autograder", "cv2", "skimage", "numba")
+_TYPE_NAMES = {"tuple", "list", "int", "float", "str", "dict", "bool", "set"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    line: str
+    text: str
+
+
+def _top_functions(sub: Submission) -> dict[str, tuple[Source, ast.FunctionDef]]:
+    found = {}
+    for src in sub.sources:
+        if src.tree is None:
+            continue
+        for node in src.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[node.name] = (src, node)
+    return found
+
+
+def function_nodes(sub: Submission, name: str) -> list[tuple[Source, ast.AST]]:
+    """The function ``name`` and every submission function it calls, transitively (each once)."""
+    top = _top_functions(sub)
+    if name not in top:
+        return []
+    seen, order, stack = set(), [], [name]
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in top:
+            continue
+        seen.add(current)
+        src, node = top[current]
+        order.append((src, node))
+        for sub_node in ast.walk(node):
+            if isinstance(sub_node, ast.Call) and isinstance(sub_node.func, ast.Name):
+                stack.append(sub_node.func.id)
+            elif isinstance(sub_node, ast.Name) and sub_node.id in top:  # passed as a value (map, callbacks)
+                stack.append(sub_node.id)
+    return order
+
+
+def _aliases(src: Source) -> dict[str, str]:
+    names = {}
+    for node in ast.walk(src.tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                names[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                names[a.asname or a.name] = f"{node.module}.{a.name}"
+    return names
+
+
+def _dotted(node, aliases) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    root = aliases.get(node.id, node.id)
+    return ".".join([root] + parts[::-1])
+
+
+def _snippet(src: Source, node) -> str:
+    line = src.text.splitlines()[node.lineno - 1].strip() if node.lineno <= len(src.text.splitlines()) else ""
+    return f"{src.where(node.lineno)}: {line[:80]}"
+
+
+def _import_findings(src: Source, nodes) -> list[Finding]:
+    out = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] not in ALLOWED_IMPORTS:
+                    out.append(Finding("forbidden-import", _snippet(src, node), f"imports {a.name}"))
+        elif isinstance(node, ast.ImportFrom):
+            mod = (node.module or "").split(".")[0]
+            if node.level or mod not in ALLOWED_IMPORTS:
+                out.append(Finding("forbidden-import", _snippet(src, node), f"imports from {node.module or '.'}"))
+        elif isinstance(node, ast.Call):
+            target = _dotted(node.func, {})
+            if target in ("__import__", "importlib.import_module", "builtins.__import__"):
+                arg = node.args[0] if node.args else None
+                name = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+                if name is None or name.split(".")[0] not in ALLOWED_IMPORTS:
+                    out.append(Finding("forbidden-import", _snippet(src, node),
+                                       f"imports {name or 'a module chosen at run time'} with {target}"))
+    return out
+
+
+def _call_findings(src: Source, fn_node, aliases) -> list[Finding]:
+    out = []
+    for node in ast.walk(fn_node):
+        if isinstance(node, ast.Call):
+            target = _dotted(node.func, aliases)
+            if target and (target in FORBIDDEN_CALLS or target.split(".")[0] in _FORBIDDEN_PREFIXES):
+                out.append(Finding("forbidden-call", _snippet(src, node), f"calls {target}"))
+    return out
+
+
+def identity_comparisons(sub: Submission, name: str) -> list[Finding]:
+    """``x is 'same'``, ``padding is tuple`` and the like in the function or its helpers."""
+    out = []
+    for src, fn in function_nodes(sub, name):
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
+                for side in [node.left] + node.comparators:
+                    literal = isinstance(side, ast.Constant) and side.value is not None and \
+                        not isinstance(side.value, bool) and side.value is not Ellipsis
+                    type_name = isinstance(side, ast.Name) and side.id in _TYPE_NAMES
+                    if literal or type_name or isinstance(side, (ast.Tuple, ast.List)):
+                        out.append(Finding("identity-comparison", _snippet(src, node), "compares with `is`"))
+                        break
+    return out
+
+
+def check_rules(sub: Submission, exercise: Exercise) -> list[RuleResult]:
+    """The rule results of ``exercise`` for the functions the submission defines (empty if it has none)."""
+    if exercise.loop_budget is None:
+        return []
+    loops, whiles, imports, calls = [], [], [], []
+    seen_sources = set()
+    for spec in exercise.functions:
+        for src, fn in function_nodes(sub, spec.name):
+            aliases = _aliases(src)
+            for node in ast.walk(fn):
+                if isinstance(node, (ast.For, ast.AsyncFor)):
+                    loops.append(_snippet(src, node))
+                elif isinstance(node, ast.comprehension):
+                    loops.append(_snippet(src, node.iter))
+                elif isinstance(node, ast.While):
+                    whiles.append(_snippet(src, node))
+            calls += _call_findings(src, fn, aliases)
+            imports += _import_findings(src, [n for n in ast.walk(fn)])
+            if src.label not in seen_sources:
+                seen_sources.add(src.label)
+                imports += _import_findings(src, [n for n in src.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))])
+    if not any(function_nodes(sub, s.name) for s in exercise.functions):
+        return []
+    budget = exercise.loop_budget
+    if whiles:
+        loop = RuleResult("loop-budget", False, f"`while` is not allowed: {whiles[0]}", whiles[0])
+    elif len(loops) > budget:
+        loop = RuleResult("loop-budget", False, f"{len(loops)} for loops (budget {budget}); the loops are at "
+                                                + "; ".join(loops), loops[budget])
+    else:
+        loop = RuleResult("loop-budget", True, f"{len(loops)} for loop{'s' if len(loops) != 1 else ''} (budget {budget})")
+    imp = RuleResult("forbidden-import", not imports,
+                     "only numpy and math imported" if not imports else f"{imports[0].text}: {imports[0].line}",
+                     imports[0].line if imports else None)
+    call = RuleResult("forbidden-call", not calls,
+                      "no forbidden calls" if not calls else f"{calls[0].text}: {calls[0].line}",
+                      calls[0].line if calls else None)
+    return [loop, imp, call]

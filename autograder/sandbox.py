@@ -1,0 +1,157 @@
+"""Run a submission's code in a child process and ask it for calls, never in the grader's own process.
+
+:class:`Runner` starts ``python -m autograder.child`` in its own session with every thread pool pinned
+to one thread, loads the sources, and sends one request at a time. A request that does not answer within
+its time limit, or a child that dies (``os._exit``, a segfault), costs that request only: the child is
+killed with its whole process group and a fresh one is started for the next request.
+
+The hardening issue adds resource limits (CPU, memory, processes, output) here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+
+from .protocol import ProtocolError, read_message, write_message
+from .reference.threads import single_thread_env
+from .submission import Submission
+
+__all__ = ["Outcome", "Runner"]
+
+
+@dataclass
+class Outcome:
+    """What one request returned: ``ok`` with ``value``, or ``error`` (a dict: type, message, line...)."""
+
+    ok: bool
+    value: object = None
+    error: dict | None = None
+    args_after: tuple = ()
+    seconds: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class Runner:
+    """A child process holding one submission's code.
+
+    Parameters
+    ----------
+    submission : Submission
+    names : iterable of str
+        Catalogue names to look for after loading.
+    timeout : float
+        Seconds a request may take (loading included).
+    """
+
+    def __init__(self, submission: Submission, names, timeout: float = 10.0):
+        self.submission = submission
+        self.names = list(names)
+        self.timeout = timeout
+        self.proc: subprocess.Popen | None = None
+        self.load_errors: list[dict] = []
+        self.found: dict[str, dict] = {}
+        self.loaded = False
+
+    # -------------------------------------------------------------- lifecycle
+    def _spawn(self) -> None:
+        env = single_thread_env()
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=env, start_new_session=True,
+        )
+
+    def start(self) -> Outcome:
+        """Start a child and load the sources; returns the load outcome (``found`` and ``errors``)."""
+        self.close()
+        self._spawn()
+        sources = [(s.label, s.text, s.path) for s in self.submission.sources if s.syntax_error is None]
+        out = self._request({"op": "load", "sources": sources, "names": self.names})
+        if out.ok:
+            self.load_errors = out.extra.get("errors", [])
+            self.found = out.extra.get("found", {})
+            self.loaded = True
+        return out
+
+    def close(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.proc = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -------------------------------------------------------------- requests
+    def _request(self, message: dict) -> Outcome:
+        proc = self.proc
+        box: dict = {}
+
+        def exchange():
+            try:
+                write_message(proc.stdin, message)
+                box["reply"] = read_message(proc.stdout)
+            except (EOFError, BrokenPipeError, OSError) as exc:
+                box["died"] = exc
+            except ProtocolError as exc:
+                box["bad"] = exc
+
+        worker = threading.Thread(target=exchange, daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            self.close()
+            worker.join(5)
+            return Outcome(False, error={"type": "Timeout", "message": f"did not return within {self.timeout:g} s"})
+        if "reply" not in box:
+            code = proc.poll()
+            self.close()
+            if "bad" in box:
+                return Outcome(False, error={"type": "ProtocolError", "message": str(box["bad"])})
+            how = f"exit status {code}" if code is not None and code >= 0 else f"signal {-(code or 0)}"
+            return Outcome(False, error={"type": "ProcessDied", "message": f"the process running it ended ({how})"})
+        reply = box["reply"]
+        if not reply.get("ok"):
+            return Outcome(False, error=reply.get("error") or {"type": "Error", "message": "failed"})
+        return Outcome(True, value=reply.get("result"), args_after=tuple(reply.get("args_after") or ()),
+                       seconds=reply.get("seconds"), extra=reply)
+
+    def _ensure(self) -> Outcome | None:
+        if self.proc is None or self.proc.poll() is not None:
+            out = self.start()
+            if not out.ok:
+                return out
+        return None
+
+    def call(self, name: str, args: tuple) -> Outcome:
+        """Call the student's ``name(*args)`` in the child."""
+        failed = self._ensure()
+        if failed:
+            return failed
+        return self._request({"op": "call", "name": name, "args": tuple(args)})
+
+    def get(self, name: str) -> Outcome:
+        """Read the student's variable ``name``."""
+        failed = self._ensure()
+        if failed:
+            return failed
+        return self._request({"op": "get", "name": name})
