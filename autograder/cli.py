@@ -29,12 +29,59 @@ def _cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write(target: str, text: str) -> None:
+    from .results import write_atomic
+
+    if target == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomic(target, text)
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from . import registry
+    from .formats import render_table, to_gradescope, to_junit
+    from .grade import grade_path
+    from .submission import SubmissionError
+
+    for slug in args.exercise or ():
+        try:
+            registry.get(slug)
+        except KeyError as exc:
+            print(f"convcourse grade: {exc.args[0]}", file=sys.stderr)
+            return 2
+    try:
+        result = grade_path(args.path, student=args.student, slugs=args.exercise or None, timeout=args.timeout)
+    except SubmissionError as exc:
+        print(f"convcourse grade: cannot grade {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        _write(args.json, result.dumps())
+    if args.gradescope:
+        _write(args.gradescope, to_gradescope(result))
+    if args.junit:
+        _write(args.junit, to_junit(result))
+    if args.json != "-":
+        sys.stdout.write(render_table(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="convcourse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("warmup", help="compile the reference's Numba kernels into the cache")
     p.add_argument("--quiet", action="store_true", help="print nothing")
     p.set_defaults(run=_cmd_warmup)
+    p = sub.add_parser("grade", help="grade one submission (a .py file, an .ipynb notebook or a folder)")
+    p.add_argument("path", help="the submission")
+    p.add_argument("--json", metavar="FILE", help="write convcourse.results/1 JSON ('-' for standard output)")
+    p.add_argument("--gradescope", metavar="FILE", help="write Gradescope's results.json")
+    p.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+    p.add_argument("--student", default="anonymous", help="student id: seeds the hidden cases")
+    p.add_argument("--exercise", action="append", metavar="SLUG", help="grade only this exercise (repeatable)")
+    p.add_argument("--no-perf", action="store_true", help="skip performance tiers (tiers are not measured yet)")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds one call may take (default 10)")
+    p.set_defaults(run=_cmd_grade)
     p = sub.add_parser("examples", help="print the course's worked examples, computed by the reference")
     p.set_defaults(run=_cmd_examples)
     return parser

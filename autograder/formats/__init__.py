@@ -1,0 +1,12 @@
+"""Serialisers of :class:`~autograder.results.SubmissionResult`, one module per format.
+
+The project's own JSON is :meth:`SubmissionResult.to_json`; here are Gradescope's ``results.json``, JUnit
+XML, the terminal table and HTML for notebooks.
+"""
+
+from .gradescope import to_gradescope
+from .html import to_html
+from .junit import to_junit
+from .table import render_table
+
+__all__ = ["to_gradescope", "to_junit", "render_table", "to_html"]

@@ -1,0 +1,36 @@
+"""HTML of a grading run for notebooks: a table of cases, the diagnosis, and no expected arrays of hidden
+cases (their rows say how they failed, nothing more)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..results import ExerciseResult, SubmissionResult
+
+__all__ = ["to_html", "exercise_html"]
+
+_COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e", "missing": "#9a6700"}
+
+
+def exercise_html(e: ExerciseResult, pictures: dict[str, str] | None = None) -> str:
+    """One exercise; ``pictures`` maps a public case name to an ``<img>`` (expected vs received)."""
+    colour = _COLOURS.get(e.status, "#000")
+    rows = []
+    for c in e.cases:
+        mark = "&#10004;" if c.passed else "&#10008;"
+        rows.append(f"<tr><td>{mark}</td><td>{escape(c.name)}</td><td>{escape(c.note if not c.hidden else '')}</td>"
+                    f"<td>{escape(c.stage if not c.passed else '')}</td><td>{escape(c.message)}</td></tr>")
+        if pictures and c.name in pictures:
+            rows.append(f"<tr><td></td><td colspan='4'>{pictures[c.name]}</td></tr>")
+    rules = "".join(f"<li>{'&#10004;' if r.passed else '&#10008;'} {escape(r.id)}: {escape(r.message)}</li>"
+                    for r in e.rules)
+    tier = f" &middot; tier {escape(e.tier)}" if e.tier else ""
+    return (f"<div class='convcourse'><h4 style='color:{colour}'>{escape(e.slug)}: {escape(e.status)} "
+            f"({e.score:g} / {e.max_score:g}){tier}</h4><p>{escape(e.message)}</p>"
+            f"<table><tr><th></th><th>case</th><th>what it covers</th><th>stage</th><th>message</th></tr>"
+            f"{''.join(rows)}</table>{'<ul>' + rules + '</ul>' if rules else ''}</div>")
+
+
+def to_html(result: SubmissionResult) -> str:
+    body = "".join(exercise_html(e) for e in result.exercises)
+    return (f"<h3>{escape(result.submission)}: {result.score:g} / {result.max_score:g}</h3>{body}")

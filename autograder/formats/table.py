@@ -1,0 +1,41 @@
+"""The terminal table of a grading run (``rich``), with a plain-text fallback."""
+
+from __future__ import annotations
+
+from ..results import SubmissionResult
+
+__all__ = ["render_table"]
+
+_MARK = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "missing": "missing"}
+
+
+def _rows(result: SubmissionResult):
+    for e in result.exercises:
+        broken = [r.id for r in e.rules if not r.passed]
+        yield (e.slug, _MARK[e.status], f"{e.passed}/{e.total}", f"{e.score:g} / {e.max_score:g}",
+               e.tier or "-", ", ".join(e.diagnoses[:2]) or "-", ", ".join(broken) or "-")
+
+
+HEADERS = ("exercise", "status", "cases", "score", "tier", "diagnosis", "rules broken")
+
+
+def render_table(result: SubmissionResult, width: int | None = None) -> str:
+    title = f"{result.submission} ({result.student}): {result.score:g} / {result.max_score:g}"
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        rows = [HEADERS, *_rows(result)]
+        widths = [max(len(str(r[i])) for r in rows) for i in range(len(HEADERS))]
+        lines = [title] + ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)) for r in rows]
+        return "\n".join(lines) + "\n"
+    table = Table(title=title)
+    for h in HEADERS:
+        table.add_column(h)
+    styles = {"passed": "green", "FAILED": "red", "ERROR": "red", "missing": "yellow"}
+    for row in _rows(result):
+        table.add_row(*row, style=styles.get(row[1]))
+    console = Console(width=width or 120, record=True, force_terminal=False)
+    with console.capture() as cap:
+        console.print(table)
+    return cap.get()
