@@ -75,14 +75,17 @@ def close_enough(got: np.ndarray, want: np.ndarray, terms: int, magnitude: float
         return np.abs(g - w) <= tol
 
 
-def difference(got: np.ndarray, want: np.ndarray, ok: np.ndarray) -> str:
+def difference(got: np.ndarray, want: np.ndarray, ok: np.ndarray, hidden: bool = False) -> str:
+    """A summary of where ``got`` and ``want`` differ; for a hidden case, without any expected value."""
     bad = np.argwhere(~ok)
     first = tuple(int(i) for i in bad[0])
     with np.errstate(invalid="ignore"):
         worst = float(np.nanmax(np.abs(got.astype(np.float64) - want.astype(np.float64)))) \
             if np.isfinite(got).any() else float("nan")
-    return (f"{len(bad)} of {want.size} values differ (largest difference {worst:.4g}); the first at index "
-            f"{first}: got {got[first]:.6g}, expected {want[first]:.6g}")
+    text = f"{len(bad)} of {want.size} values differ (largest difference {worst:.4g})"
+    if hidden:
+        return f"{text}; the first at index {first}"
+    return f"{text}; the first at index {first}: got {got[first]:.6g}, expected {want[first]:.6g}"
 
 
 def _check_array(case: Case, want: np.ndarray, got, call: str) -> Verdict:
@@ -98,7 +101,7 @@ def _check_array(case: Case, want: np.ndarray, got, call: str) -> Verdict:
         return Verdict(False, "values", f"{call} returned {int((~np.isfinite(got)).sum())} NaN or infinite values")
     ok = close_enough(got, want, _terms(case), _magnitude(case))
     if not ok.all():
-        return Verdict(False, "values", f"{call}: {difference(got, want, ok)}")
+        return Verdict(False, "values", f"{call}: {difference(got, want, ok, case.hidden)}")
     return Verdict(True, "values", "")
 
 

@@ -170,8 +170,11 @@ def _predictions(case: Case, want) -> dict[str, list]:
 
     c = _conv_values(case)
     if c is not None:
-        for rule in ("floor", "ceil", "crop"):
-            add("even-kernel-symmetric-padding", lambda rule=rule: _same_variant(c, rule))
+        # With odd kernels the symmetric forms are the stride-1 'same' amounts: that misconception is
+        # same-padding-ignores-stride, so these predictions are for even (effective) kernels only.
+        if any((k - 1) * d % 2 == 1 for _, k, _, d in _axis_sizes(c)):
+            for rule in ("floor", "ceil", "crop"):
+                add("even-kernel-symmetric-padding", lambda rule=rule: _same_variant(c, rule))
         add("same-padding-plus-one", lambda: _same_variant(c, "plus_one"))
         if c["stride"] != (1, 1):
             add("same-padding-ignores-stride", lambda: _same_variant(c, "stride1"))
@@ -216,6 +219,8 @@ def _predictions(case: Case, want) -> dict[str, list]:
             add("stride-ignored", lambda: R.conv_output_size(n, k, pad, 1, d))
         if d != 1:
             add("dilation-ignored", lambda: R.conv_output_size(n, k, pad, s, 1))
+        if pad not in ("valid", 0):
+            add("padding-ignored", lambda: R.conv_output_size(n, k, "valid", s, d))
         add("missing-last-row-or-column", lambda: want - 1)
     if isinstance(want, np.ndarray) and want.ndim >= 3:
         add("missing-last-row-or-column", lambda: want[:, :-1])

@@ -12,7 +12,7 @@ from collections import Counter
 from . import registry
 from .cases import Case, all_cases
 from .compare import Verdict, check
-from .diagnose import diagnose, hint
+from .diagnose import MISCONCEPTIONS, diagnose, hint
 from .expected import expected
 from .results import CaseResult, ExerciseResult, SubmissionResult
 from .rules import check_rules, identity_comparisons
@@ -42,10 +42,12 @@ def registry_spec(name: str) -> registry.FunctionSpec:
 def _load_problem(sub: Submission, runner: Runner, name: str) -> str | None:
     """Why ``name`` could not be loaded (syntax error or exception at import), or None."""
     src = sub.source_defining(name)
-    if src is not None and src.syntax_error:
+    if src is None:
+        return None
+    if src.syntax_error:
         return f"syntax error at {src.syntax_error}"
     for err in runner.load_errors:
-        if src is None or err.get("source") == src.label:
+        if err.get("source") == src.label:
             line = f", line {err['line']}" if err.get("line") else ""
             return f"running {err.get('source')} raised {err.get('type')}: {err.get('message')}{line}"
     return None
@@ -100,7 +102,9 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
     if passed:  # a stub that passes nothing earns no points for keeping the rules
         score += sum(exercise.rule_points.get(r.id, 0.0) for r in rules if r.passed)
     status = "passed" if passed == len(case_results) else "failed"
-    ordered = [d for d, _ in diagnoses.most_common()]
+    # Most cases explained first; ties go to the more specific idea (catalogue order of SPEC §5).
+    rank = {d: i for i, d in enumerate(MISCONCEPTIONS)}
+    ordered = sorted(diagnoses, key=lambda d: (-diagnoses[d], rank.get(d, 99)))
     return ExerciseResult(
         exercise.slug, status, round(score, 4), max_score, passed, len(case_results), rules=rules,
         diagnoses=ordered, message=_message(exercise, passed, len(case_results), first_fail, ordered, rules, sub),

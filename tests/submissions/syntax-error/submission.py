@@ -1,0 +1,5 @@
+import numpy as np
+
+
+def convolve_grayscale_valid(images, kernel)
+    return images
