@@ -112,15 +112,18 @@ def _terms(case: Case) -> int:
 
 
 def _check_scalar(case: Case, want, got, call: str) -> Verdict:
+    shown = "" if case.hidden else f" {want}"
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Number):
-        return Verdict(False, "ndarray", f"{call} returned {describe_value(got)}; expected the int {want}")
+        return Verdict(False, "ndarray", f"{call} returned {describe_value(got)}; expected an int")
     if isinstance(want, numbers.Integral) and not isinstance(got, numbers.Integral):
         if float(got) == want:
-            return Verdict(False, "dtype", f"{call} returned {got!r}, a {type(got).__name__}; expected the int "
-                                           f"{want} (use // rather than / to keep integers)")
-        return Verdict(False, "values", f"{call} returned {got!r}; expected {want}")
+            return Verdict(False, "dtype", f"{call} returned {got!r}, a {type(got).__name__}; expected the int{shown} "
+                                           "(use // rather than / to keep integers)")
+        return Verdict(False, "values", f"{call} returned {got!r}, a {type(got).__name__}; the answer is an int"
+                                        + ("" if case.hidden else f", {want}"))
     if got != want:
-        return Verdict(False, "values", f"{call} returned {got!r}; expected {want}")
+        return Verdict(False, "values", f"{call} returned {got!r}" + ("; that is not the answer" if case.hidden
+                                                                       else f"; expected {want}"))
     return Verdict(True, "values", "")
 
 
