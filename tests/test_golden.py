@@ -65,5 +65,5 @@ def test_hidden_failures_never_show_expected_values(graded):
             for c in e.cases:
                 if c.hidden and not c.passed and c.stage == "values":
                     assert "expected" not in c.message, c.message
-                if c.hidden and not c.passed:
+                if c.hidden and not c.passed and c.stage != "runs":  # "runs" quotes the student's own error
                     assert not re.search(r"expected (the int )?-?\d", c.message), c.message
