@@ -167,10 +167,19 @@ def check_rules(sub: Submission, exercise: Exercise) -> list[RuleResult]:
                                                 + "; ".join(loops), loops[budget])
     else:
         loop = RuleResult("loop-budget", True, f"{len(loops)} for loop{'s' if len(loops) != 1 else ''} (budget {budget})")
-    imp = RuleResult("forbidden-import", not imports,
-                     "only numpy and math imported" if not imports else f"{imports[0].text}: {imports[0].line}",
-                     imports[0].line if imports else None)
-    call = RuleResult("forbidden-call", not calls,
-                      "no forbidden calls" if not calls else f"{calls[0].text}: {calls[0].line}",
-                      calls[0].line if calls else None)
-    return [loop, imp, call]
+    return [loop, _listed("forbidden-import", imports, "only numpy and math imported"),
+            _listed("forbidden-call", calls, "no forbidden calls")]
+
+
+def _line_number(finding: Finding) -> int:
+    try:
+        return int(finding.line.split("line ")[1].split(":")[0])
+    except (IndexError, ValueError):
+        return 0
+
+
+def _listed(rule: str, findings: list[Finding], ok: str) -> RuleResult:
+    if not findings:
+        return RuleResult(rule, True, ok)
+    unique = sorted({(f.line, f.text): f for f in findings}.values(), key=_line_number)
+    return RuleResult(rule, False, "; ".join(f"{f.text} ({f.line})" for f in unique), unique[0].line)

@@ -1,0 +1,192 @@
+"""Instant feedback in the notebook: ``from autograder import check``, then ``check(convolve)``.
+
+Runs the exercise's public cases and a few hidden ones in the student's own kernel (this is for learning,
+not defence: the hardened path is ``convcourse grade``), with the same staged checks, messages and
+diagnoses as the grader. In Jupyter it shows an HTML report with, for each failed public case, a picture
+of what was expected, what came back and where they differ; elsewhere it prints text.
+
+>>> check(convolve_grayscale_valid)                                    # doctest: +SKIP
+>>> check("correlate_by_hand", output_00=1, output_full=my_answer)     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import os
+from collections import Counter
+
+import numpy as np
+
+from . import registry
+from .cases import Case, hidden_cases, public_cases
+from .compare import Verdict, check as check_case
+from .diagnose import MISCONCEPTIONS, diagnose, hint
+from .expected import expected
+from .formats.html import exercise_html
+from .results import CaseResult, ExerciseResult
+from .sandbox import Outcome
+
+__all__ = ["check", "CheckReport"]
+
+
+class CheckReport:
+    """What :func:`check` found: an :class:`~autograder.results.ExerciseResult` and pictures."""
+
+    def __init__(self, result: ExerciseResult, pictures: dict[str, str]):
+        self.result = result
+        self.pictures = pictures
+
+    @property
+    def passed(self) -> bool:
+        return self.result.passed == self.result.total
+
+    def _repr_html_(self) -> str:
+        return exercise_html(self.result, self.pictures)
+
+    def __str__(self) -> str:
+        r = self.result
+        lines = [f"{r.slug}: {r.passed} of {r.total} cases pass", r.message]
+        for c in r.cases:
+            mark = "ok  " if c.passed else "FAIL"
+            lines.append(f"  {mark} {c.name:10} {'' if c.passed else c.stage + ': ' + c.message}")
+        return "\n".join(lines)
+
+
+def _exercise_for(target) -> tuple[registry.Exercise, str | None]:
+    name = target if isinstance(target, str) else getattr(target, "__name__", "")
+    for exercise in registry.EXERCISES:
+        if name == exercise.slug:
+            return exercise, None
+        if name in exercise.names:
+            return exercise, name
+    known = ", ".join(n for e in registry.EXERCISES for n in e.names if e.functions)
+    raise ValueError(f"check: {name!r} is not an exercise function; expected one of {known}")
+
+
+def _run(fn, case: Case) -> Outcome:
+    args = copy.deepcopy(case.args)
+    try:
+        value = fn(*[("".join(list(a)) if type(a) is str else a) for a in args])
+    except Exception as exc:  # noqa: BLE001 - the student's error is the feedback
+        return Outcome(False, error={"type": type(exc).__name__, "message": str(exc)[:500]})
+    return Outcome(True, value=value, args_after=tuple(args))
+
+
+def _picture(want: np.ndarray, got) -> str | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+
+    def plane(a):
+        a = np.asarray(a, dtype=np.float64)
+        while a.ndim > 2:
+            a = a[0] if a.shape[0] and a.ndim > 3 else (a[0] if a.ndim == 3 and a.shape[-1] > 4 else a[..., 0])
+        return a
+
+    panels = [("expected", plane(want))]
+    if isinstance(got, np.ndarray) and got.dtype.kind in "biuf" and got.ndim == want.ndim:
+        g = plane(got)
+        panels.append(("received", g))
+        if g.shape == panels[0][1].shape:
+            panels.append(("where they differ", np.abs(g - panels[0][1]) > 1e-6 * (1 + np.abs(panels[0][1]))))
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 2.6))
+    for ax, (title, img) in zip(np.atleast_1d(axes), panels):
+        ax.imshow(img, cmap="Reds" if img.dtype == bool else "viridis")
+        ax.set_title(f"{title}\n{img.shape[0]}x{img.shape[1]}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=80)
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode()
+    return f"<img alt='expected, received and where they differ (first image)' src='data:image/png;base64,{data}'/>"
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+
+def check(target, *, hidden: int = 3, student: str | None = None, show: bool = True, **answers):
+    """Check one exercise function (or the answers of a by-hand exercise) and show the report.
+
+    Parameters
+    ----------
+    target : function or str
+        The student's function (found by its catalogue name), or an exercise slug.
+    hidden : int
+        How many hidden cases to add to the public ones (default 3).
+    student : str, optional
+        Seeds the hidden cases (default ``$CONVCOURSE_STUDENT`` or "practice").
+    show : bool
+        Display the report (HTML in Jupyter, text elsewhere) and return None; with ``show=False`` return
+        the :class:`CheckReport` instead.
+    **answers
+        For exercises answered with numbers: ``output_00=..., output_full=...``.
+    """
+    exercise, only = _exercise_for(target)
+    student = student or os.environ.get("CONVCOURSE_STUDENT", "practice")
+    cases = public_cases(exercise.slug) + hidden_cases(exercise.slug, student)[:hidden] if exercise.functions \
+        else public_cases(exercise.slug)
+    if only is not None and exercise.functions:
+        cases = [c for c in cases if c.function == only]
+    results, diagnoses, pictures, first_fail = [], Counter(), {}, None
+    for case in cases:
+        if case.is_answer:
+            outcome = Outcome(True, value=answers[case.function]) if case.function in answers else \
+                Outcome(False, error={"type": "NameError", "message": f"pass {case.function}=... to check()"})
+        else:
+            fn = target if callable(target) and getattr(target, "__name__", "") == case.function else None
+            outcome = _run(fn, case) if fn else Outcome(False, error={"type": "NameError",
+                                                                     "message": f"pass {case.function} to check()"})
+        want = expected(case)
+        spec_names = tuple(p.name for p in registry.get(exercise.slug).function(case.function).params) \
+            if not case.is_answer else ()
+        verdict: Verdict = check_case(case, want, outcome, spec_names)
+        if not verdict.passed and outcome.ok and not case.is_answer:
+            for d in (["input-mutated"] if verdict.stage == "unchanged" else diagnose(case, outcome.value, want)):
+                diagnoses[d] += 1
+            if not case.hidden and isinstance(want, np.ndarray):
+                pic = _picture(want, outcome.value)
+                if pic:
+                    pictures[case.name] = pic
+        if not verdict.passed and first_fail is None:
+            first_fail = verdict
+        results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
+                                  function=case.function, note=case.note))
+    passed = sum(r.passed for r in results)
+    rank = {d: i for i, d in enumerate(MISCONCEPTIONS)}
+    ordered = sorted(diagnoses, key=lambda d: (-diagnoses[d], rank.get(d, 99)))
+    if first_fail is not None and first_fail.message.endswith("is not implemented yet"):
+        message = "Not implemented yet: write the function, then run this check again."
+    elif passed == len(results):
+        message = f"All {len(results)} cases pass."
+    else:
+        message = f"{passed} of {len(results)} cases pass. {first_fail.message}."
+        if ordered:
+            message += f" Likely cause: {hint(ordered[0])}"
+    score = exercise.points.correctness * passed / max(len(results), 1)
+    result = ExerciseResult(exercise.slug, "passed" if passed == len(results) else "failed", round(score, 4),
+                            exercise.points.correctness, passed, len(results), diagnoses=ordered, message=message,
+                            cases=results)
+    report = CheckReport(result, pictures)
+    if not show:
+        return report
+    if _in_notebook():
+        from IPython.display import HTML, display
+
+        display(HTML(report._repr_html_()))
+    else:
+        print(report)
+    return None

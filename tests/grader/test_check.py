@@ -1,0 +1,50 @@
+"""check() in the notebook: same verdicts as the grader, friendly when not implemented, pictures."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from autograder.check import check
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _module(path: Path):
+    spec = importlib.util.spec_from_file_location(path.parent.name.replace("-", "_"), path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_model_solution_passes_every_case():
+    sol = _module(ROOT / "solutions" / "solutions.py")
+    for fn in (sol.convolve, sol.pool, sol.conv_params, sol.conv_output_size, sol.convolve_transpose):
+        report = check(fn, show=False)
+        assert report.passed, str(report)
+
+
+def test_wrong_answer_gets_diagnosis_and_a_picture():
+    mod = _module(ROOT / "tests" / "submissions" / "even-kernel-symmetric-crop" / "submission.py")
+    report = check(mod.convolve_grayscale_same, show=False)
+    assert not report.passed
+    assert report.result.diagnoses[0] == "even-kernel-symmetric-padding"
+    assert "public-4" in report.pictures and report.pictures["public-4"].startswith("<img")
+    html = report._repr_html_()
+    assert "even kernel" in html and "data:image/png;base64" in html
+
+
+def test_not_implemented_is_friendly(capsys):
+    def convolve(images, kernels, padding="same", stride=(1, 1), dilation=(1, 1)):
+        raise NotImplementedError
+
+    assert check(convolve) is None
+    out = capsys.readouterr().out
+    assert "Not implemented yet" in out and "Traceback" not in out
+
+
+def test_answers_are_passed_explicitly():
+    good = check("correlate_by_hand", output_00=1, output_full=[[1, 3, -2], [-1, 0, 3], [-1, -1, 2]], show=False)
+    assert good.passed
+    wrong = check("correlate_by_hand", output_00=3, output_full=[[3, 2], [4, 5]], show=False)
+    assert wrong.result.passed == 0
