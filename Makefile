@@ -20,9 +20,16 @@ setup: $(STAMP)
 test: setup
 	$(BIN)/python -m pytest
 
-## demo: the worked examples computed by the reference, and a short benchmark
+## demo: the worked examples, the model solutions and three sample submissions graded, a short benchmark
 demo: setup
 	$(BIN)/convcourse examples
+	@echo
+	$(BIN)/convcourse grade solutions --student demo
+	@for s in same-plus-one even-kernel-symmetric-crop identity-comparison; do \
+	  echo; echo "== tests/submissions/$$s"; \
+	  $(BIN)/convcourse grade tests/submissions/$$s --student demo --json - \
+	    | $(BIN)/python -c "import json,sys; [print(f\"{e['slug']}: {e['status']}, {e['score']:g}/{e['max_score']:g}\n  {e['message']}\") for e in json.load(sys.stdin)['exercises'] if e['status'] != 'missing']"; \
+	done
 	@echo
 	$(BIN)/python benchmarks/run.py --quick
 
