@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from pathlib import Path
 
 from .registry import ALLOWED_IMPORTS, FORBIDDEN_CALLS, Exercise
 from .results import RuleResult
@@ -88,23 +89,26 @@ def _snippet(src: Source, node) -> str:
     return f"{src.where(node.lineno)}: {line[:80]}"
 
 
-def _import_findings(src: Source, nodes) -> list[Finding]:
+def _import_findings(src: Source, nodes, own: frozenset[str] = frozenset()) -> list[Finding]:
+    """Forbidden imports among ``nodes``; ``own`` names the submission's own modules (files of a folder,
+    as in ``__import__('5-convolve')``), which may be imported."""
+    allowed = ALLOWED_IMPORTS | own
     out = []
     for node in nodes:
         if isinstance(node, ast.Import):
             for a in node.names:
-                if a.name.split(".")[0] not in ALLOWED_IMPORTS:
+                if a.name.split(".")[0] not in allowed:
                     out.append(Finding("forbidden-import", _snippet(src, node), f"imports {a.name}"))
         elif isinstance(node, ast.ImportFrom):
             mod = (node.module or "").split(".")[0]
-            if node.level or mod not in ALLOWED_IMPORTS:
+            if node.level or mod not in allowed:
                 out.append(Finding("forbidden-import", _snippet(src, node), f"imports from {node.module or '.'}"))
         elif isinstance(node, ast.Call):
             target = _dotted(node.func, {})
             if target in ("__import__", "importlib.import_module", "builtins.__import__"):
                 arg = node.args[0] if node.args else None
                 name = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
-                if name is None or name.split(".")[0] not in ALLOWED_IMPORTS:
+                if name is None or name.split(".")[0] not in allowed:
                     out.append(Finding("forbidden-import", _snippet(src, node),
                                        f"imports {name or 'a module chosen at run time'} with {target}"))
     return out
@@ -142,6 +146,7 @@ def check_rules(sub: Submission, exercise: Exercise) -> list[RuleResult]:
         return []
     loops, whiles, imports, calls = [], [], [], []
     seen_sources = set()
+    own = frozenset(Path(s.path).stem for s in sub.sources)
     for spec in exercise.functions:
         for src, fn in function_nodes(sub, spec.name):
             aliases = _aliases(src)
@@ -153,10 +158,11 @@ def check_rules(sub: Submission, exercise: Exercise) -> list[RuleResult]:
                 elif isinstance(node, ast.While):
                     whiles.append(_snippet(src, node))
             calls += _call_findings(src, fn, aliases)
-            imports += _import_findings(src, [n for n in ast.walk(fn)])
+            imports += _import_findings(src, [n for n in ast.walk(fn)], own)
             if src.label not in seen_sources:
                 seen_sources.add(src.label)
-                imports += _import_findings(src, [n for n in src.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))])
+                imports += _import_findings(src, [n for n in src.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
+                                            own)
     if not any(function_nodes(sub, s.name) for s in exercise.functions):
         return []
     budget = exercise.loop_budget

@@ -59,3 +59,20 @@ def test_identity_comparisons_with_literals_and_types():
             "    if stride is None:\n        pass\n")
     found = identity_comparisons(_sub(code), "convolve_grayscale")
     assert [f.line.split(": ")[0] for f in found] == ["s.py, line 2", "s.py, line 4"]
+
+
+def test_a_folder_may_import_its_own_files(tmp_path):
+    from autograder.grade import grade_path
+
+    (tmp_path / "0-convolve_grayscale_valid.py").write_text(
+        "import numpy as np\n\n\ndef convolve_grayscale_valid(images, kernel):\n"
+        "    from numpy.lib.stride_tricks import sliding_window_view\n"
+        "    win = sliding_window_view(images.astype(float), kernel.shape, axis=(1, 2))\n"
+        "    return np.einsum('myxab,ab->myx', win, kernel)\n")
+    (tmp_path / "1-convolve_grayscale_padding.py").write_text(
+        "import numpy as np\nvalid = __import__('0-convolve_grayscale_valid').convolve_grayscale_valid\n\n\n"
+        "def convolve_grayscale_padding(images, kernel, padding):\n"
+        "    ph, pw = padding\n    return valid(np.pad(images, ((0, 0), (ph, ph), (pw, pw))), kernel)\n")
+    result = {e.slug: e for e in grade_path(tmp_path).exercises}
+    for slug in ("convolve_grayscale_valid", "convolve_grayscale_padding"):
+        assert result[slug].status == "passed" and all(r.passed for r in result[slug].rules), result[slug].rules
