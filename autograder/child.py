@@ -17,9 +17,53 @@ import tempfile
 import time
 import traceback
 
+from .limits import apply_rlimits
 from .protocol import read_message, write_message
 
 _namespaces: list[tuple[str, dict]] = []
+_ALLOWED = {"numpy", "math"}
+_imports: list[dict] = []
+_labels: set[str] = set()
+_own: set[str] = set()
+
+
+def _student_frame(frame):
+    """The frame that asked for the import, if it is in a student source (imports that the import machinery
+    makes while loading a module are not the student's)."""
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return frame if frame is not None and frame.f_code.co_filename in _labels else None
+
+
+def _record(name: str, frame) -> None:
+    root = str(name).split(".")[0]
+    if root in _ALLOWED or root in _own or not _labels:
+        return
+    student = _student_frame(frame)
+    if student is not None:
+        _imports.append({"module": str(name), "file": student.f_code.co_filename, "line": student.f_lineno})
+
+
+def _guard_imports() -> None:
+    """Record the modules student code imports at run time: ``import`` statements, ``__import__(name)`` with
+    a name built at run time, ``importlib.import_module``. (Code that digs the import machinery out of
+    importlib's internals can still bypass this; the static rule and the sandbox's limits still hold.)"""
+    import builtins
+    import importlib
+
+    original, original_module = builtins.__import__, importlib.import_module
+
+    def guarded(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0:
+            _record(name, sys._getframe(1))
+        return original(name, globals, locals, fromlist, level)
+
+    def guarded_module(name, package=None):
+        _record(name, sys._getframe(1))
+        return original_module(name, package)
+
+    builtins.__import__ = guarded
+    importlib.import_module = guarded_module
 
 
 def _fresh(value):
@@ -68,9 +112,10 @@ def _describe(obj) -> dict:
 
 def _load(msg: dict) -> dict:
     errors = []
-    labels = set()
+    labels = _labels
     for label, text, path in msg["sources"]:
         labels.add(label)
+        _own.add(os.path.splitext(os.path.basename(path))[0])
         folder = os.path.dirname(os.path.abspath(path))
         if folder not in sys.path:
             sys.path.insert(0, folder)
@@ -105,6 +150,8 @@ def _call(msg: dict, labels: set[str]) -> dict:
 
 
 def main() -> int:
+    apply_rlimits()
+    _guard_imports()
     proto_in = os.fdopen(os.dup(0), "rb")
     proto_out = os.fdopen(os.dup(1), "wb")
     capture = tempfile.TemporaryFile()
@@ -135,6 +182,8 @@ def main() -> int:
             reply = {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
         sys.stdout.flush()
         reply["printed"] = capture.tell()
+        reply["imports"] = list(_imports)
+        _imports.clear()
         try:
             write_message(proto_out, reply)
         except Exception as exc:  # noqa: BLE001 - a result that cannot be described still gets an answer

@@ -14,7 +14,7 @@ from .cases import Case, all_cases
 from .compare import Verdict, check
 from .diagnose import MISCONCEPTIONS, diagnose, hint
 from .expected import expected
-from .results import CaseResult, ExerciseResult, SubmissionResult
+from .results import CaseResult, ExerciseResult, RuleResult, SubmissionResult
 from .rules import check_rules, identity_comparisons
 from .sandbox import Runner
 from .submission import Submission, load_submission
@@ -68,11 +68,14 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
                               message=f"No {wanted} found in the submission.")
 
     case_results, diagnoses, first_fail = [], Counter(), None
+    timed_out: set[str] = set()   # a function that hung once is not run again: a hang costs seconds, not minutes
     cases = all_cases(exercise.slug, student, secret)
     for case in cases:
         info = present.get(case.function)
         if info is None:
             verdict = Verdict(False, "exists", f"`{case.function}` is not defined")
+        elif case.function in timed_out:
+            verdict = Verdict(False, "runs", f"not run: an earlier case of `{case.function}` did not return in time")
         elif (missing := _missing_param(case, info)) is not None:
             verdict = Verdict(False, "runs", f"needs the `{missing}` parameter: your `{case.function}` has no "
                                              f"`{missing}` parameter")
@@ -81,6 +84,8 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
             want = expected(case)
             params = tuple(info.get("params", ()))
             verdict = check(case, want, outcome, params)
+            if not outcome.ok and (outcome.error or {}).get("type") == "Timeout":
+                timed_out.add(case.function)
             if not verdict.passed and outcome.ok:
                 if verdict.stage == "unchanged":
                     diagnoses["input-mutated"] += 1
@@ -93,7 +98,7 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
             first_fail = (case, verdict)
 
     passed = sum(c.passed for c in case_results)
-    rules = check_rules(sub, exercise)
+    rules = _with_runtime_imports(check_rules(sub, exercise), exercise, sub, runner)
     if passed < len(case_results):
         for spec in exercise.functions:
             if identity_comparisons(sub, spec.name):
@@ -109,6 +114,22 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
         exercise.slug, status, round(score, 4), max_score, passed, len(case_results), rules=rules,
         diagnoses=ordered, message=_message(exercise, passed, len(case_results), first_fail, ordered, rules, sub),
         cases=case_results)
+
+
+def _with_runtime_imports(rules, exercise, sub: Submission, runner: Runner):
+    """Add the imports the child saw student code make at run time (``__import__`` tricks included)."""
+    files = {src.label for name in exercise.names if (src := sub.source_defining(name)) is not None}
+    seen = [i for i in runner.runtime_imports if i.get("file") in files]
+    if not seen or not rules:
+        return rules
+    text = "; ".join(sorted({f"imported {i['module']} at run time ({i['file']}, line {i['line']})" for i in seen}))
+    out = []
+    for r in rules:
+        if r.id == "forbidden-import":
+            message = text if r.passed else f"{r.message}; {text}"
+            r = RuleResult("forbidden-import", False, message, r.line or f"{seen[0]['file']}, line {seen[0]['line']}")
+        out.append(r)
+    return out
 
 
 def _message(exercise, passed, total, first_fail, diagnoses, rules, sub) -> str:

@@ -5,7 +5,9 @@ to one thread, loads the sources, and sends one request at a time. A request tha
 its time limit, or a child that dies (``os._exit``, a segfault), costs that request only: the child is
 killed with its whole process group and a fresh one is started for the next request.
 
-The hardening issue adds resource limits (CPU, memory, processes, output) here.
+Every child runs under :class:`~.limits.Limits` (CPU, memory, processes, output) applied by the child
+before it loads any student code, inside a :class:`~.limits.Containment` that the grader uses to kill
+every process the submission started, including ones that left the process group or the session.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
+from .limits import Containment, Limits
 from .protocol import ProtocolError, read_message, write_message
 from .reference.threads import single_thread_env
 from .submission import Submission
@@ -44,22 +47,29 @@ class Runner:
     submission : Submission
     names : iterable of str
         Catalogue names to look for after loading.
-    timeout : float
-        Seconds a request may take (loading included).
+    timeout : float, optional
+        Seconds a request may take (loading included); overrides ``limits.call_seconds``.
+    limits : Limits, optional
     """
 
-    def __init__(self, submission: Submission, names, timeout: float = 10.0):
+    def __init__(self, submission: Submission, names, timeout: float | None = None, limits: Limits | None = None):
         self.submission = submission
         self.names = list(names)
-        self.timeout = timeout
+        self.limits = limits or Limits()
+        self.timeout = timeout if timeout is not None else self.limits.call_seconds
         self.proc: subprocess.Popen | None = None
+        self.containment: Containment | None = None
+        self.runtime_imports: list[dict] = []
         self.load_errors: list[dict] = []
         self.found: dict[str, dict] = {}
         self.loaded = False
 
     # -------------------------------------------------------------- lifecycle
     def _spawn(self) -> None:
+        self.containment = Containment(self.limits)
         env = single_thread_env()
+        env.update(self.limits.to_env())
+        env.update(self.containment.env)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
@@ -67,6 +77,7 @@ class Runner:
             [sys.executable, "-m", "autograder.child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, env=env, start_new_session=True,
         )
+        self.containment.add(self.proc.pid)
 
     def start(self) -> Outcome:
         """Start a child and load the sources; returns the load outcome (``found`` and ``errors``)."""
@@ -81,12 +92,16 @@ class Runner:
         return out
 
     def close(self) -> None:
+        """Kill the child and everything it started; remove its cgroups."""
         if self.proc is None:
             return
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        if self.containment is not None:
+            self.containment.close()
+            self.containment = None
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
@@ -127,13 +142,24 @@ class Runner:
             self.close()
             if "bad" in box:
                 return Outcome(False, error={"type": "ProtocolError", "message": str(box["bad"])})
-            how = f"exit status {code}" if code is not None and code >= 0 else f"signal {-(code or 0)}"
-            return Outcome(False, error={"type": "ProcessDied", "message": f"the process running it ended ({how})"})
+            return Outcome(False, error={"type": "ProcessDied", "message": self._death(code)})
         reply = box["reply"]
+        self.runtime_imports.extend(reply.get("imports") or [])
         if not reply.get("ok"):
             return Outcome(False, error=reply.get("error") or {"type": "Error", "message": "failed"})
         return Outcome(True, value=reply.get("result"), args_after=tuple(reply.get("args_after") or ()),
                        seconds=reply.get("seconds"), extra=reply)
+
+    def _death(self, code: int | None) -> str:
+        if code is None or code >= 0:
+            return f"the process running it ended (exit status {code})"
+        sig = -code
+        why = {signal.SIGXFSZ: f"it printed or wrote more than {self.limits.output_bytes // 2**20} MiB",
+               signal.SIGXCPU: f"it used more than {self.limits.cpu_seconds} s of CPU",
+               signal.SIGKILL: "it was killed (out of memory, or the process limit)",
+               signal.SIGSEGV: "it crashed (segmentation fault)"}.get(sig)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
+        return f"the process running it died of {name}" + (f": {why}" if why else "")
 
     def _ensure(self) -> Outcome | None:
         if self.proc is None or self.proc.poll() is not None:

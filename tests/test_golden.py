@@ -4,7 +4,9 @@ expected.json states, and every exercise it does not mention is reported missing
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -17,9 +19,20 @@ HERE = Path(__file__).parent / "submissions"
 CASES = sorted(p.name for p in HERE.iterdir() if (p / "expected.json").exists())
 
 
+#: Per-call time limit for the golden suite: the cases are tiny, so 3 s is far beyond any honest call and
+#: keeps the hanging attacks cheap.
+TIMEOUT = 3.0
+DURATIONS: dict[str, float] = {}
+
+
 @pytest.fixture(scope="module")
 def graded():
-    return {name: grade_path(HERE / name, student="golden") for name in CASES}
+    out = {}
+    for name in CASES:
+        start = time.monotonic()
+        out[name] = grade_path(HERE / name, student="golden", timeout=TIMEOUT)
+        DURATIONS[name] = time.monotonic() - start
+    return out
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -67,3 +80,26 @@ def test_hidden_failures_never_show_expected_values(graded):
                     assert "expected" not in c.message, c.message
                 if c.hidden and not c.passed and c.stage != "runs":  # "runs" quotes the student's own error
                     assert not re.search(r"expected (the int )?-?\d", c.message), c.message
+
+
+def test_attacks_finish_within_their_limits_and_leave_nothing_running(graded):
+    for name in CASES:
+        hung = sum(1 for e in graded[name].exercises for c in e.cases if "did not return within" in c.message)
+        # each hang costs one time limit (later cases of that function are not run), plus start-up
+        assert DURATIONS[name] < hung * TIMEOUT + 20, (name, DURATIONS[name])
+    leftovers = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as fh:
+                    if b"CONVCOURSE_SANDBOX=" in fh.read():
+                        leftovers.append(entry)
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    if b"98765" in fh.read():
+                        leftovers.append(entry)
+            except OSError:
+                continue
+    assert not leftovers, leftovers
+    cgroups = [p for c in ("pids", "memory") if os.path.isdir(f"/sys/fs/cgroup/{c}")
+               for p in os.listdir(f"/sys/fs/cgroup/{c}") if p.startswith("convcourse-")]
+    assert not cgroups, cgroups
