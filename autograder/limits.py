@@ -101,7 +101,8 @@ class Containment:
 
     def _make_cgroups(self) -> None:
         settings = {"pids": {"pids.max": str(self.limits.processes)},
-                    "memory": {"memory.limit_in_bytes": str(self.limits.memory_bytes)}}
+                    "memory": {"memory.limit_in_bytes": str(self.limits.memory_bytes)},
+                    "cpuacct": {}}
         for controller, files in settings.items():
             base = _CGROUP_ROOT / controller
             if not (base / "cgroup.procs").exists():
@@ -118,6 +119,17 @@ class Containment:
                     pass
                 continue
             self.cgroups.append(path)
+
+    def cpu_ns(self) -> int | None:
+        """CPU time used so far by every process of the cgroup (the kernel's count, which code inside cannot
+        fake), or None where no cpuacct cgroup could be made."""
+        for path in self.cgroups:
+            if path.parent.name == "cpuacct":
+                try:
+                    return int((path / "cpuacct.usage").read_text())
+                except (OSError, ValueError):
+                    return None
+        return None
 
     @property
     def env(self) -> dict[str, str]:

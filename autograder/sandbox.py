@@ -17,7 +17,10 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .limits import Containment, Limits
 from .protocol import ProtocolError, read_message, write_message
@@ -174,6 +177,41 @@ class Runner:
         if failed:
             return failed
         return self._request({"op": "call", "name": name, "args": tuple(args)})
+
+    def timed_call(self, name: str, args: tuple) -> tuple[Outcome, float, str]:
+        """Call ``name(*args)`` and measure it from outside the child: ``(outcome, seconds, clock)``.
+
+        The clock is the kernel's CPU count for the child's cgroup (``cpuacct``: every thread and process
+        the submission runs) where there is one, else the grader's wall clock around the request. Either
+        way the child cannot fake it; both include moving the arrays, which :meth:`echo` measures.
+        """
+        failed = self._ensure()
+        if failed:
+            return failed, 0.0, "none"
+        cpu0 = self.containment.cpu_ns() if self.containment else None
+        t0 = time.perf_counter()
+        out = self._request({"op": "call", "name": name, "args": tuple(args)})
+        wall = time.perf_counter() - t0
+        cpu1 = self.containment.cpu_ns() if self.containment else None
+        if cpu0 is not None and cpu1 is not None:
+            return out, (cpu1 - cpu0) / 1e9, "cpu"
+        return out, wall, "wall"
+
+    def echo_cost(self, args: tuple, like) -> float:
+        """Seconds (same clock as :meth:`timed_call`) to send ``args`` and get an array like ``like`` back."""
+        failed = self._ensure()
+        if failed:
+            return 0.0
+        costs = []
+        for _ in range(3):
+            cpu0 = self.containment.cpu_ns() if self.containment else None
+            t0 = time.perf_counter()
+            self._request({"op": "echo", "args": tuple(args), "shape": tuple(np.shape(like)),
+                           "dtype": str(np.asarray(like).dtype)})
+            wall = time.perf_counter() - t0
+            cpu1 = self.containment.cpu_ns() if self.containment else None
+            costs.append((cpu1 - cpu0) / 1e9 if cpu0 is not None and cpu1 is not None else wall)
+        return sorted(costs)[1]
 
     def get(self, name: str) -> Outcome:
         """Read the student's variable ``name``."""

@@ -1,0 +1,109 @@
+"""Performance tiers (SPEC §3): the standard workloads and the thresholds on ``r = t_student / t_reference``.
+
+Tiers, from slowest: ``loops``, ``vectorized``, ``fast``, ``reference-class``; ``too-slow`` when the
+workload would not finish in its time limit. The thresholds come from canonical implementations
+(``benchmarks/canonical/``, measured by ``python benchmarks/tiers.py``): pure Python loops land in
+``loops``, loops over output positions with numpy inside in ``vectorized``, loops over kernel positions
+and a ``sliding_window_view``/``einsum`` version in ``fast``, the reference itself in ``reference-class``,
+each a wide margin from the thresholds around it (see ``docs/performance.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Workload", "WORKLOADS", "THRESHOLDS", "TIER_POINTS", "classify", "workload_args"]
+
+#: Upper bounds of r for each tier, fastest first; above the last bound a submission is ``loops``.
+THRESHOLDS = (("reference-class", 2.0), ("fast", 12.0), ("vectorized", 200.0))
+
+#: Share of an exercise's tier points each tier earns.
+TIER_POINTS = {"reference-class": 1.0, "fast": 1.0, "vectorized": 0.5, "loops": 0.25, "too-slow": 0.0}
+
+#: A workload whose student run would take longer than this (predicted from the probe) is ``too-slow``.
+MAX_SECONDS = 20.0
+
+#: Above this predicted time the probe alone decides the tier (the ratio is then far beyond every bound).
+PROBE_ONLY_SECONDS = 1.0
+
+
+def classify(ratio: float) -> str:
+    """The tier of a ratio ``t_student / t_reference``."""
+    for tier, bound in THRESHOLDS:
+        if ratio <= bound:
+            return tier
+    return "loops"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A standard workload: ``make(rng, m)`` returns the named inputs for a batch of ``m`` images.
+
+    ``probe`` is the small batch timed first, to stop early when a submission is hopelessly slow.
+    """
+
+    name: str
+    m: int
+    probe: int
+    make: Callable[[np.random.Generator, int], dict]
+
+
+def _gray(rng, m):
+    return {"images": rng.standard_normal((m, 28, 28)), "kernel": rng.standard_normal((3, 3))}
+
+
+def _channels(rng, m):
+    return {"images": rng.standard_normal((m, 28, 28, 3)), "kernel": rng.standard_normal((3, 3, 3))}
+
+
+def _bank(rng, m):
+    return {"images": rng.standard_normal((m, 28, 28, 8)), "kernels": rng.standard_normal((3, 3, 8, 16))}
+
+
+def _pool(rng, m):
+    return {"images": rng.standard_normal((m, 28, 28, 16)), "kernel_shape": (2, 2), "stride": (2, 2)}
+
+
+def _depthwise(rng, m):
+    return {"images": rng.standard_normal((m, 28, 28, 8)), "kernels": rng.standard_normal((3, 3, 8, 1))}
+
+
+def _transpose(rng, m):
+    return {"images": rng.standard_normal((m, 14, 14, 8)), "kernels": rng.standard_normal((3, 3, 8, 8)),
+            "stride": (2, 2)}
+
+
+WORKLOADS = {
+    "gray": Workload("gray", m=64, probe=4, make=_gray),
+    "channels": Workload("channels", m=32, probe=2, make=_channels),
+    "bank": Workload("bank", m=16, probe=1, make=_bank),
+    "pool": Workload("pool", m=32, probe=2, make=_pool),
+    "depthwise": Workload("depthwise", m=16, probe=1, make=_depthwise),
+    "transpose": Workload("transpose", m=16, probe=1, make=_transpose),
+}
+
+def workload_args(spec, values: dict) -> tuple:
+    """Positional arguments for ``spec`` (a registry FunctionSpec) from a workload's named inputs.
+
+    Parameters the workload does not set take their catalogue default ('same' for the convolutions); the
+    explicit-padding task, whose padding has no default, gets one zero on each side. Trailing added
+    parameters at their default are left out, so older signatures take the call too.
+    """
+    from .registry import REQUIRED
+
+    args = []
+    for p in spec.params:
+        if p.name in values:
+            args.append(values[p.name])
+        elif p.default is REQUIRED:
+            if p.name != "padding":
+                raise KeyError(f"workload gives no {p.name} for {spec.name}")
+            args.append((1, 1))
+        else:
+            args.append(p.default)
+    while args and spec.params[len(args) - 1].added and args[-1] == spec.params[len(args) - 1].default:
+        args.pop()
+    return tuple(args)
