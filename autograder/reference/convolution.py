@@ -165,8 +165,20 @@ def _grayscale(func, images, kernel, padding, stride, dilation):
     out = np.empty((m, gh.out, gw.out), dtype=x.dtype)
     if out.size == 0:
         return out
-    xpad = _pad_zeros(x, gh, gw)
-    map_batch(m, lambda b0, b1: cores.conv_single(xpad, k, out, b0, b1, *stride, *dilation))
+    hp, wp = gh.padded, gw.padded
+    slack = (k.shape[1] - 1) * gw.dilation
+    xf = np.empty(m * hp * wp + slack, dtype=x.dtype)
+    xf[m * hp * wp:] = 0
+    xpad = xf[: m * hp * wp].reshape(m, hp, wp)
+
+    def work(b0, b1):
+        cores.pad_gray(x, xf, b0, b1, gh.before, gw.before, hp, wp)
+        if stride == (1, 1):
+            cores.gray_shift(xf, k, out, np.empty(gh.out * wp, dtype=x.dtype), b0, b1, hp, wp, *dilation)
+        else:
+            cores.conv_single(xpad, k, out, b0, b1, *stride, *dilation)
+
+    map_batch(m, work)
     return out
 
 

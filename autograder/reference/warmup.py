@@ -41,6 +41,7 @@ def warm_up() -> dict[str, float]:
         convolve(rng.random((1, 4, 4, 16)).astype(dtype), rng.random((3, 3, 16, 2)))   # shifted products
         convolve_channels(x, rng.random((2, 2, 3)))
         convolve_grayscale(x[..., 0], rng.random((3, 3)), "same", (1, 2), (2, 1))
+        convolve_grayscale(x[..., 0], rng.random((3, 3)), "same", (1, 1), (2, 1))
         depthwise_convolve(x, rng.random((3, 3, 3, 1)))
         depthwise_convolve(x, rng.random((3, 3, 3, 2)))
         convolve_transpose(x, rng.random((3, 3, 2, 3)), "same", (2, 2))
