@@ -16,11 +16,14 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+
 
 from .limits import Containment, Limits
 from .protocol import ProtocolError, read_message, write_message
@@ -40,6 +43,54 @@ class Outcome:
     args_after: tuple = ()
     seconds: float | None = None
     extra: dict = field(default_factory=dict)
+
+
+@contextmanager
+def shared_arrays(calls: list[tuple], slot: int):
+    """Put the array arguments of several calls in a shared file (in ``/dev/shm`` where it exists).
+
+    Yields the ``call_shared`` request and a function that reads answer ``i`` back from the output file
+    as plain bytes, with the dtype and shape the child reported, checked against its slot. Both files are
+    removed afterwards.
+    """
+    folder = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    slot = max(int(slot), 8)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix="convcourse-in-") as fin, \
+            tempfile.NamedTemporaryFile(dir=folder, prefix="convcourse-out-") as fout:
+        encoded_calls, offset = [], 0
+        for args in calls:
+            encoded = []
+            for a in args:
+                if isinstance(a, np.ndarray):
+                    data = np.ascontiguousarray(a)
+                    fin.write(data.tobytes())
+                    encoded.append({"$shared": [offset, data.dtype.str, list(data.shape)]})
+                    offset += data.nbytes
+                    pad = -offset % 64  # keep every array 64-byte aligned, as numpy allocates them
+                    fin.write(b"\0" * pad)
+                    offset += pad
+                else:
+                    encoded.append(a)
+            encoded_calls.append(encoded)
+        fin.write(b"\0")  # never empty: an empty file cannot be mapped
+        fin.flush()
+        fout.truncate(slot * len(calls))
+        fout.flush()
+
+        def read_result(i: int, meta: dict):
+            dtype = np.dtype(meta["dtype"])
+            if dtype.kind not in "buif":
+                raise ProtocolError(f"result dtype {dtype} refused")
+            shape = tuple(int(v) for v in meta["shape"])
+            n = dtype.itemsize * int(np.prod(shape))
+            if n > slot:
+                raise ProtocolError("result larger than its slot")
+            with open(fout.name, "rb") as fh:
+                fh.seek(i * slot)
+                return np.frombuffer(fh.read(n), dtype=dtype).reshape(shape).copy()
+
+        yield {"op": "call_shared", "path": fin.name, "out_path": fout.name, "calls": encoded_calls,
+               "slot": slot}, read_result
 
 
 class Runner:
@@ -178,40 +229,31 @@ class Runner:
             return failed
         return self._request({"op": "call", "name": name, "args": tuple(args)})
 
-    def timed_call(self, name: str, args: tuple) -> tuple[Outcome, float, str]:
-        """Call ``name(*args)`` and measure it from outside the child: ``(outcome, seconds, clock)``.
+    def timed_calls(self, name: str, calls: list[tuple], slot: int) -> tuple[list[Outcome] | Outcome, float, str]:
+        """Run ``name`` on every argument tuple of ``calls`` in one request, measured from outside the child.
 
-        The clock is the kernel's CPU count for the child's cgroup (``cpuacct``: every thread and process
-        the submission runs) where there is one, else the grader's wall clock around the request. Either
-        way the child cannot fake it; both include moving the arrays, which :meth:`echo` measures.
+        Returns ``(outcomes, seconds for the whole request, clock)``, or ``(failure, ...)`` when a call
+        raised. The clock is the kernel's CPU count for the child's cgroup (``cpuacct``: every thread and
+        process the submission runs) where there is one, else the grader's wall clock around the request.
+        Either way the child cannot fake it.
         """
         failed = self._ensure()
         if failed:
             return failed, 0.0, "none"
-        cpu0 = self.containment.cpu_ns() if self.containment else None
-        t0 = time.perf_counter()
-        out = self._request({"op": "call", "name": name, "args": tuple(args)})
-        wall = time.perf_counter() - t0
-        cpu1 = self.containment.cpu_ns() if self.containment else None
-        if cpu0 is not None and cpu1 is not None:
-            return out, (cpu1 - cpu0) / 1e9, "cpu"
-        return out, wall, "wall"
-
-    def echo_cost(self, args: tuple, like) -> float:
-        """Seconds (same clock as :meth:`timed_call`) to send ``args`` and get an array like ``like`` back."""
-        failed = self._ensure()
-        if failed:
-            return 0.0
-        costs = []
-        for _ in range(3):
+        with shared_arrays(calls, slot) as (message, read_result):
+            message["name"] = name
             cpu0 = self.containment.cpu_ns() if self.containment else None
             t0 = time.perf_counter()
-            self._request({"op": "echo", "args": tuple(args), "shape": tuple(np.shape(like)),
-                           "dtype": str(np.asarray(like).dtype)})
+            out = self._request(message)
             wall = time.perf_counter() - t0
             cpu1 = self.containment.cpu_ns() if self.containment else None
-            costs.append((cpu1 - cpu0) / 1e9 if cpu0 is not None and cpu1 is not None else wall)
-        return sorted(costs)[1]
+            if out.ok and "shared_results" in out.extra:
+                result = [Outcome(True, value=read_result(i, meta)) for i, meta in enumerate(out.extra["shared_results"])]
+            else:
+                result = out
+        if cpu0 is not None and cpu1 is not None:
+            return result, (cpu1 - cpu0) / 1e9, "cpu"
+        return result, wall, "wall"
 
     def get(self, name: str) -> Outcome:
         """Read the student's variable ``name``."""

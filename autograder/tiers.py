@@ -17,8 +17,16 @@ import numpy as np
 
 __all__ = ["Workload", "WORKLOADS", "THRESHOLDS", "TIER_POINTS", "classify", "workload_args"]
 
-#: Upper bounds of r for each tier, fastest first; above the last bound a submission is ``loops``.
-THRESHOLDS = (("reference-class", 2.0), ("fast", 12.0), ("vectorized", 200.0))
+#: Upper bounds of r for each tier, fastest first, per workload; above the last bound a submission is
+#: ``loops``. Each bound is near the geometric mean of the median ratios of the canonical classes on either
+#: side of it (``python benchmarks/tiers.py --runs 3``, docs/performance.md). channels, depthwise and
+#: transpose have no canonical implementations of their own yet and use the bank's bounds.
+THRESHOLDS = {
+    "gray": (("reference-class", 2.0), ("fast", 15.0), ("vectorized", 95.0)),
+    "bank": (("reference-class", 1.6), ("fast", 10.0), ("vectorized", 190.0)),
+    "pool": (("reference-class", 1.6), ("fast", 5.0), ("vectorized", 57.0)),
+}
+THRESHOLDS["channels"] = THRESHOLDS["depthwise"] = THRESHOLDS["transpose"] = THRESHOLDS["bank"]
 
 #: Share of an exercise's tier points each tier earns.
 TIER_POINTS = {"reference-class": 1.0, "fast": 1.0, "vectorized": 0.5, "loops": 0.25, "too-slow": 0.0}
@@ -30,9 +38,9 @@ MAX_SECONDS = 20.0
 PROBE_ONLY_SECONDS = 1.0
 
 
-def classify(ratio: float) -> str:
-    """The tier of a ratio ``t_student / t_reference``."""
-    for tier, bound in THRESHOLDS:
+def classify(ratio: float, workload: str = "gray") -> str:
+    """The tier of a ratio ``t_student / t_reference`` on ``workload``."""
+    for tier, bound in THRESHOLDS[workload]:
         if ratio <= bound:
             return tier
     return "loops"

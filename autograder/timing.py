@@ -1,7 +1,8 @@
 """Time a submission against the reference on a standard workload, and give it a tier (SPEC §3).
 
 The student's function runs in the child (single-threaded: every thread pool pinned to one) and is timed
-from outside it (:meth:`~.sandbox.Runner.timed_call`); the reference runs here in its single-thread mode.
+from outside it over the whole request (:meth:`~.sandbox.Runner.timed_call`), with the arrays in a shared
+file so that moving them costs next to nothing; the reference runs here in its single-thread mode.
 The two alternate, each repeat on fresh inputs, and every timed output is checked against the reference,
 so neither a cached result nor a lazy one helps. A small probe goes first: a submission that could not
 finish the workload in :data:`~.tiers.MAX_SECONDS` is ``too-slow`` after seconds, not minutes.
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .compare import close_enough
+from .sandbox import Runner
+from .submission import Source, Submission
 from .reference import single_threaded
 from .reference.memory import steady_allocator
 from .tiers import MAX_SECONDS, PROBE_ONLY_SECONDS, WORKLOADS, classify, workload_args
@@ -34,6 +37,7 @@ class TierResult:
 
 
 def _reference_seconds(spec, args) -> tuple[float, object]:
+    """The reference's time on ``args`` plus what moving ``args`` and the answer costs (see module doc)."""
     with single_threaded():
         t0 = time.thread_time()
         w0 = time.perf_counter()
@@ -47,8 +51,33 @@ def _agrees(got, want) -> bool:
             and bool(close_enough(got, want, 9 * 64, 1.0 + float(np.abs(want).max(initial=0))).all()))
 
 
-def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int = 7) -> TierResult:
-    """Tier of the student's ``spec.name`` on workload ``workload_name`` (see module docstring)."""
+def _baseline_seconds(runner, calls: list[tuple], want: np.ndarray, slot: int) -> float:
+    """What a request of these calls costs around the function itself, measured in a fresh child that runs
+    only the grader's own do-nothing function (so the student cannot inflate it): median of three."""
+    text = f"import numpy as np\n\ndef baseline(*args):\n    return np.zeros({tuple(want.shape)!r}, dtype='{want.dtype.str}')\n"
+    sub = Submission("<baseline>", [Source("baseline.py", text, "baseline.py")])
+    with Runner(sub, ["baseline"], limits=runner.limits) as trusted:
+        trusted.start()
+        trusted.timed_calls("baseline", calls, slot)       # warm
+        costs = sorted(trusted.timed_calls("baseline", calls, slot)[1] for _ in range(3))
+    return costs[1]
+
+
+def _timed(runner, name, calls, slot):
+    """``(outputs or None, seconds, clock, error)`` of one timed request."""
+    result, secs, clock = runner.timed_calls(name, calls, slot)
+    if isinstance(result, list):
+        return [o.value for o in result], secs, clock, None
+    kind = (result.error or {}).get("type") if not result.ok else "a result that is not a float array"
+    return None, secs, clock, kind
+
+
+def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int = 5, batch: int = 8) -> TierResult:
+    """Tier of the student's ``spec.name`` on workload ``workload_name`` (see module docstring).
+
+    ``repeats`` requests of ``batch`` calls each, every call on fresh inputs and checked; the student's
+    time per call is the request's time less the trusted baseline, over ``batch``.
+    """
     steady_allocator()
     wl = WORKLOADS[workload_name]
     rng = np.random.default_rng(seed)
@@ -56,20 +85,19 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
     # One untimed call first: a submission that compiles (Numba) or caches on first use pays that once,
     # as the reference did at set-up; its answer is still checked.
     warm_args = workload_args(spec, wl.make(rng, 1))
-    warm = runner.call(spec.name, warm_args)
-    if warm.ok and not _agrees(warm.value, spec.reference(*warm_args)):
-        return TierResult(None, None, message="wrong answer on the timing workload")
+    warm_ref = spec.reference(*warm_args)
+    outs, _, clock, err = _timed(runner, spec.name, [warm_args], 2 * warm_ref.nbytes)
+    if err or not _agrees(outs[0], warm_ref):
+        return TierResult(None, None, clock=clock, message=f"the timing workload failed ({err or 'wrong answer'})")
+
     probe_args = workload_args(spec, wl.make(rng, wl.probe))
-    _, probe_ref = _reference_seconds(spec, probe_args)
-    outcome, probe_s, clock = runner.timed_call(spec.name, probe_args)
-    if not outcome.ok:
-        kind = (outcome.error or {}).get("type")
-        if kind == "Timeout":
-            return TierResult("too-slow", None, clock=clock,
-                              message=f"{wl.probe} of the workload's {wl.m} images took over {runner.timeout:g} s")
-        return TierResult(None, None, clock=clock, message=f"the workload's probe raised {kind}")
-    if not _agrees(outcome.value, probe_ref):
-        return TierResult(None, None, clock=clock, message="wrong answer on the timing workload")
+    probe_ref_s, probe_ref = _reference_seconds(spec, probe_args)
+    outs, probe_s, clock, err = _timed(runner, spec.name, [probe_args], 2 * probe_ref.nbytes)
+    if err == "Timeout":
+        return TierResult("too-slow", None, clock=clock,
+                          message=f"{wl.probe} of the workload's {wl.m} images took over {runner.timeout:g} s")
+    if err or not _agrees(outs[0], probe_ref):
+        return TierResult(None, None, clock=clock, message=f"the timing workload failed ({err or 'wrong answer'})")
     predicted = probe_s * wl.m / wl.probe
     if predicted > MAX_SECONDS:
         return TierResult("too-slow", None, student_seconds=predicted, clock=clock,
@@ -78,24 +106,27 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
         # Hopelessly slow but finite: the probe's ratio (hundreds or more) decides; no repeats needed.
         ref_probe = min(_reference_seconds(spec, probe_args)[0] for _ in range(5))
         ratio = probe_s / ref_probe
-        return TierResult(classify(ratio), round(ratio, 1), predicted, ref_probe * wl.m / wl.probe, clock,
+        return TierResult(classify(ratio, workload_name), round(ratio, 1), predicted, ref_probe * wl.m / wl.probe, clock,
                           f"about {predicted:.1f} s for the whole workload ({ratio:.0f}x the reference, from "
                           f"a probe of {wl.probe} images)")
 
-    student, reference = [], []
-    overhead = None
+    student, reference, baseline = [], [], None
     for _ in range(repeats):
-        args = workload_args(spec, wl.make(rng, wl.m))       # fresh inputs for every timed call
-        ref_s, want = _reference_seconds(spec, args)
-        if overhead is None:
-            overhead = runner.echo_cost(args, want)
-        outcome, secs, clock = runner.timed_call(spec.name, args)
-        if not outcome.ok or not _agrees(outcome.value, want):
-            return TierResult(None, None, clock=clock, message="a timed call failed or gave a wrong answer")
-        student.append(max(secs - overhead, 1e-7))
-        reference.append(ref_s)
+        calls = [workload_args(spec, wl.make(rng, wl.m)) for _ in range(batch)]   # fresh inputs, every call
+        wants = []
+        for args in calls:
+            ref_s, want = _reference_seconds(spec, args)
+            reference.append(ref_s)
+            wants.append(want)
+        slot = 2 * wants[0].nbytes
+        if baseline is None:
+            baseline = _baseline_seconds(runner, calls, wants[0], slot)
+        outs, secs, clock, err = _timed(runner, spec.name, calls, slot)
+        if err or not all(_agrees(o, w) for o, w in zip(outs, wants)):
+            return TierResult(None, None, clock=clock, message=f"a timed call failed ({err or 'wrong answer'})")
+        student.append(max(secs - baseline, 1e-7) / batch)
     s_med, r_med = statistics.median(student), statistics.median(reference)
     ratio = s_med / r_med
-    tier = classify(ratio)
-    return TierResult(tier, round(ratio, 3), s_med, r_med, clock,
-                      f"{s_med * 1e3:.2f} ms against the reference's {r_med * 1e3:.2f} ms ({ratio:.1f}x, {clock} time)")
+    return TierResult(classify(ratio, workload_name), round(ratio, 3), s_med, r_med, clock,
+                      f"{s_med * 1e3:.2f} ms a call against the reference's {r_med * 1e3:.2f} ms "
+                      f"({ratio:.1f}x, {clock} time)")
