@@ -118,7 +118,70 @@ def _in_notebook() -> bool:
     return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
 
 
-def check(target, *, hidden: int = 3, student: str | None = None, show: bool = True, **answers):
+def _perf(exercise, fn) -> tuple[str, str]:
+    """In-kernel timing of ``fn`` against the reference on the exercise's workload: (tier, HTML/text).
+
+    For learning only (the hardened measurement is ``convcourse grade``): same workload, fresh inputs for
+    every call, the reference single-threaded, median of five.
+    """
+    import statistics
+    import time
+
+    from .reference import single_threaded
+    from .tiers import CANONICAL_RATIOS, WORKLOADS, classify, workload_args
+
+    wl = WORKLOADS[exercise.tier_workload]
+    spec = exercise.functions[0]
+    rng = np.random.default_rng(0)
+    fn(*workload_args(spec, wl.make(rng, 1)))
+    mine, ref = [], []
+    for _ in range(5):
+        args = workload_args(spec, wl.make(rng, wl.m))
+        with single_threaded():
+            t0 = time.perf_counter()
+            spec.reference(*args)
+            ref.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            fn(*args)
+            mine.append(time.perf_counter() - t0)
+    ratio = statistics.median(mine) / statistics.median(ref)
+    tier = classify(ratio, exercise.tier_workload)
+    text = (f"Tier: {tier}: {statistics.median(mine) * 1e3:.2f} ms against the reference's "
+            f"{statistics.median(ref) * 1e3:.2f} ms ({ratio:.1f}x) on {wl.m} images")
+    bars = dict(CANONICAL_RATIOS.get(exercise.tier_workload, {}))
+    bars["you"] = ratio
+    return tier, text + _bar_chart(bars, exercise.tier_workload)
+
+
+def _bar_chart(ratios: dict[str, float], workload: str) -> str:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return ""
+    from .tiers import THRESHOLDS
+
+    names = list(ratios)
+    fig, ax = plt.subplots(figsize=(6, 0.35 * len(names) + 1))
+    ax.barh(names, [max(ratios[n], 0.1) for n in names],
+            color=["#cf222e" if n == "you" else "#8c959f" for n in names])
+    ax.set_xscale("log")
+    for tier, bound in THRESHOLDS[workload]:
+        ax.axvline(bound, color="#0969da", lw=0.8, ls="--")
+        ax.text(bound, len(names) - 0.5, f" {tier} | ", fontsize=7, ha="right", color="#0969da")
+    ax.set_xlabel("time / reference time (log scale; shorter is faster)")
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=80)
+    plt.close(fig)
+    return ("<br/><img alt='your time against the reference and the canonical implementations' "
+            f"src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'/>")
+
+
+def check(target, *, hidden: int = 3, student: str | None = None, show: bool = True, perf: bool = False,
+          **answers):
     """Check one exercise function (or the answers of a by-hand exercise) and show the report.
 
     Parameters
@@ -132,6 +195,9 @@ def check(target, *, hidden: int = 3, student: str | None = None, show: bool = T
     show : bool
         Display the report (HTML in Jupyter, text elsewhere) and return None; with ``show=False`` return
         the :class:`CheckReport` instead.
+    perf : bool
+        When every case passes, also time the function against the reference and show its tier with a
+        chart of where it stands among the canonical implementations.
     **answers
         For exercises answered with numbers: ``output_00=..., output_full=...``.
     """
@@ -180,6 +246,10 @@ def check(target, *, hidden: int = 3, student: str | None = None, show: bool = T
     result = ExerciseResult(exercise.slug, "passed" if passed == len(results) else "failed", round(score, 4),
                             exercise.points.correctness, passed, len(results), diagnoses=ordered, message=message,
                             cases=results)
+    if perf and passed == len(results) and exercise.tier_workload and callable(target):
+        result.tier, perf_html = _perf(exercise, target)
+        result.message += " " + perf_html.split("<br/>")[0]
+        pictures["perf"] = perf_html
     report = CheckReport(result, pictures)
     if not show:
         return report

@@ -51,7 +51,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             print(f"convcourse grade: {exc.args[0]}", file=sys.stderr)
             return 2
     try:
-        result = grade_path(args.path, student=args.student, slugs=args.exercise or None, timeout=args.timeout)
+        result = grade_path(args.path, student=args.student, slugs=args.exercise or None, timeout=args.timeout,
+                            perf=not args.no_perf)
     except SubmissionError as exc:
         print(f"convcourse grade: cannot grade {exc}", file=sys.stderr)
         return 2
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     p.add_argument("--student", default="anonymous", help="student id: seeds the hidden cases")
     p.add_argument("--exercise", action="append", metavar="SLUG", help="grade only this exercise (repeatable)")
-    p.add_argument("--no-perf", action="store_true", help="skip performance tiers (tiers are not measured yet)")
+    p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds one call may take (default 10)")
     p.set_defaults(run=_cmd_grade)
     p = sub.add_parser("examples", help="print the course's worked examples, computed by the reference")

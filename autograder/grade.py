@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from . import registry
-from .cases import Case, all_cases
+from .cases import Case, all_cases, seed_for
 from .compare import Verdict, check
 from .diagnose import MISCONCEPTIONS, diagnose, hint
 from .expected import expected
@@ -18,6 +18,8 @@ from .results import CaseResult, ExerciseResult, RuleResult, SubmissionResult
 from .rules import check_rules, identity_comparisons
 from .sandbox import Runner
 from .submission import Submission, load_submission
+from .tiers import TIER_POINTS
+from .timing import measure_tier
 
 __all__ = ["grade_path", "grade_submission", "grade_exercise"]
 
@@ -54,10 +56,15 @@ def _load_problem(sub: Submission, runner: Runner, name: str) -> str | None:
 
 
 def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner, student: str = "anonymous",
-                   secret: str | None = None) -> ExerciseResult:
-    """Grade one exercise with an already started ``runner``."""
+                   secret: str | None = None, perf: bool = False) -> ExerciseResult:
+    """Grade one exercise with an already started ``runner``; with ``perf``, also its performance tier.
+
+    With ``perf`` the tier points count in ``max_score`` for everyone (a submission that fails or is too
+    slow earns none of them); without it they are left out of both score and maximum.
+    """
     present = {n: runner.found[n] for n in exercise.names if n in runner.found}
-    max_score = exercise.max_score
+    timed = perf and exercise.tier_workload is not None
+    max_score = exercise.max_score + (exercise.points.tier if timed else 0.0)
     if not present:
         problems = [p for p in (_load_problem(sub, runner, n) for n in exercise.names) if p]
         wanted = ", ".join(f"`{n}`" for n in exercise.names)
@@ -110,10 +117,18 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
     # Most cases explained first; ties go to the more specific idea (catalogue order of SPEC §5).
     rank = {d: i for i, d in enumerate(MISCONCEPTIONS)}
     ordered = sorted(diagnoses, key=lambda d: (-diagnoses[d], rank.get(d, 99)))
+    message = _message(exercise, passed, len(case_results), first_fail, ordered, rules, sub)
+    tier = ratio = None
+    if timed and status == "passed":
+        spec = exercise.functions[0]
+        measured = measure_tier(runner, spec, exercise.tier_workload, seed=seed_for(student, exercise.slug, secret))
+        tier, ratio = measured.tier, measured.ratio
+        if tier is not None:
+            score += exercise.points.tier * TIER_POINTS[tier]
+        message += f" Tier: {tier or 'not measured'} ({measured.message})."
     return ExerciseResult(
-        exercise.slug, status, round(score, 4), max_score, passed, len(case_results), rules=rules,
-        diagnoses=ordered, message=_message(exercise, passed, len(case_results), first_fail, ordered, rules, sub),
-        cases=case_results)
+        exercise.slug, status, round(score, 4), max_score, passed, len(case_results), tier=tier, ratio=ratio,
+        rules=rules, diagnoses=ordered, message=message, cases=case_results)
 
 
 def _with_runtime_imports(rules, exercise, sub: Submission, runner: Runner):
@@ -152,19 +167,19 @@ def _message(exercise, passed, total, first_fail, diagnoses, rules, sub) -> str:
 
 
 def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, secret: str | None = None,
-                     timeout: float = 10.0) -> SubmissionResult:
-    """Grade ``sub`` on the exercises ``slugs`` (default: the whole catalogue)."""
+                     timeout: float = 10.0, perf: bool = False) -> SubmissionResult:
+    """Grade ``sub`` on the exercises ``slugs`` (default: the whole catalogue); ``perf`` measures tiers."""
     exercises = [registry.get(s) for s in slugs] if slugs else list(registry.EXERCISES)
     names = [n for e in exercises for n in e.names]
     results = []
     with Runner(sub, names, timeout=timeout) as runner:
         runner.start()
         for exercise in exercises:
-            results.append(grade_exercise(exercise, sub, runner, student, secret))
+            results.append(grade_exercise(exercise, sub, runner, student, secret, perf))
     return SubmissionResult(student=student, submission=sub.path, exercises=results)
 
 
 def grade_path(path, student: str = "anonymous", slugs=None, secret: str | None = None,
-               timeout: float = 10.0) -> SubmissionResult:
+               timeout: float = 10.0, perf: bool = False) -> SubmissionResult:
     """Load and grade the submission at ``path`` (raises :class:`~.submission.SubmissionError`)."""
-    return grade_submission(load_submission(path), student, slugs, secret, timeout)
+    return grade_submission(load_submission(path), student, slugs, secret, timeout, perf)

@@ -34,8 +34,21 @@ TIER_POINTS = {"reference-class": 1.0, "fast": 1.0, "vectorized": 0.5, "loops": 
 #: A workload whose student run would take longer than this (predicted from the probe) is ``too-slow``.
 MAX_SECONDS = 20.0
 
-#: Above this predicted time the probe alone decides the tier (the ratio is then far beyond every bound).
-PROBE_ONLY_SECONDS = 1.0
+#: When the probe's ratio is more than this many times the slowest tier's bound, the probe alone decides
+#: (``loops``): repeats could not bring it back across the bound.
+PROBE_ONLY_MARGIN = 3.0
+
+
+#: Median ratios of the canonical implementations in the calibration run (docs/performance.md), shown
+#: next to a student's own in ``check(fn, perf=True)``.
+CANONICAL_RATIOS = {
+    "gray": {"pure loops": 370.0, "loops over output positions": 29.0, "sliding_window + einsum": 7.5,
+             "loops over kernel positions": 3.9, "reference": 1.0},
+    "bank": {"pure loops": 800.0, "loops over output positions": 40.0, "loops over kernel positions": 2.5,
+             "sliding_window + einsum": 2.1, "reference": 1.0},
+    "pool": {"pure loops": 368.0, "loops over output positions": 8.8, "sliding_window + einsum": 2.8,
+             "loops over kernel positions": 2.2, "reference": 1.0},
+}
 
 
 def classify(ratio: float, workload: str = "gray") -> str:

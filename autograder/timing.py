@@ -1,7 +1,7 @@
 """Time a submission against the reference on a standard workload, and give it a tier (SPEC §3).
 
 The student's function runs in the child (single-threaded: every thread pool pinned to one) and is timed
-from outside it over the whole request (:meth:`~.sandbox.Runner.timed_call`), with the arrays in a shared
+from outside it over the whole request (:meth:`~.sandbox.Runner.timed_calls`), with the arrays in a shared
 file so that moving them costs next to nothing; the reference runs here in its single-thread mode.
 The two alternate, each repeat on fresh inputs, and every timed output is checked against the reference,
 so neither a cached result nor a lazy one helps. A small probe goes first: a submission that could not
@@ -21,7 +21,7 @@ from .sandbox import Runner
 from .submission import Source, Submission
 from .reference import single_threaded
 from .reference.memory import steady_allocator
-from .tiers import MAX_SECONDS, PROBE_ONLY_SECONDS, WORKLOADS, classify, workload_args
+from .tiers import MAX_SECONDS, PROBE_ONLY_MARGIN, THRESHOLDS, WORKLOADS, classify, workload_args
 
 __all__ = ["TierResult", "measure_tier"]
 
@@ -91,7 +91,7 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
         return TierResult(None, None, clock=clock, message=f"the timing workload failed ({err or 'wrong answer'})")
 
     probe_args = workload_args(spec, wl.make(rng, wl.probe))
-    probe_ref_s, probe_ref = _reference_seconds(spec, probe_args)
+    _, probe_ref = _reference_seconds(spec, probe_args)
     outs, probe_s, clock, err = _timed(runner, spec.name, [probe_args], 2 * probe_ref.nbytes)
     if err == "Timeout":
         return TierResult("too-slow", None, clock=clock,
@@ -102,13 +102,14 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
     if predicted > MAX_SECONDS:
         return TierResult("too-slow", None, student_seconds=predicted, clock=clock,
                           message=f"the whole workload would take about {predicted:.0f} s (limit {MAX_SECONDS:g} s)")
-    if predicted > PROBE_ONLY_SECONDS:
-        # Hopelessly slow but finite: the probe's ratio (hundreds or more) decides; no repeats needed.
-        ref_probe = min(_reference_seconds(spec, probe_args)[0] for _ in range(5))
-        ratio = probe_s / ref_probe
-        return TierResult(classify(ratio, workload_name), round(ratio, 1), predicted, ref_probe * wl.m / wl.probe, clock,
-                          f"about {predicted:.1f} s for the whole workload ({ratio:.0f}x the reference, from "
-                          f"a probe of {wl.probe} images)")
+    ref_probe = min(_reference_seconds(spec, probe_args)[0] for _ in range(5))
+    probe_ratio = probe_s / ref_probe
+    if probe_ratio > PROBE_ONLY_MARGIN * THRESHOLDS[workload_name][-1][1]:
+        # Far beyond every bound already: the probe decides, no repeats (a slow submission costs little).
+        return TierResult(classify(probe_ratio, workload_name), round(probe_ratio, 1), predicted,
+                          ref_probe * wl.m / wl.probe, clock,
+                          f"about {predicted:.1f} s for the whole workload ({probe_ratio:.0f}x the reference, "
+                          f"from a probe of {wl.probe} images)")
 
     student, reference, baseline = [], [], None
     for _ in range(repeats):

@@ -103,3 +103,14 @@ def test_attacks_finish_within_their_limits_and_leave_nothing_running(graded):
     cgroups = [p for c in ("pids", "memory") if os.path.isdir(f"/sys/fs/cgroup/{c}")
                for p in os.listdir(f"/sys/fs/cgroup/{c}") if p.startswith("convcourse-")]
     assert not cgroups, cgroups
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if "perf" in json.loads((HERE / n / "expected.json").read_text())])
+def test_tier_verdicts(name):
+    """Cases that state a tier verdict are graded with timing too (only verdicts that no noise can flip)."""
+    expected = json.loads((HERE / name / "expected.json").read_text())["perf"]
+    result = {e.slug: e for e in grade_path(HERE / name, student="golden", slugs=list(expected), perf=True).exercises}
+    for slug, want in expected.items():
+        assert result[slug].tier == want["tier"], (slug, result[slug].tier, result[slug].message)
+        if "message" in want:
+            assert want["message"] in result[slug].message, result[slug].message

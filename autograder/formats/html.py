@@ -25,10 +25,12 @@ def exercise_html(e: ExerciseResult, pictures: dict[str, str] | None = None) -> 
     rules = "".join(f"<li>{'&#10004;' if r.passed else '&#10008;'} {escape(r.id)}: {escape(r.message)}</li>"
                     for r in e.rules)
     tier = f" &middot; tier {escape(e.tier)}" if e.tier else ""
+    chart = (pictures or {}).get("perf", "")
+    chart = chart[chart.find("<img"):] if "<img" in chart else ""
     return (f"<div class='convcourse'><h4 style='color:{colour}'>{escape(e.slug)}: {escape(e.status)} "
             f"({e.score:g} / {e.max_score:g}){tier}</h4><p>{escape(e.message)}</p>"
             f"<table><tr><th></th><th>case</th><th>what it covers</th><th>stage</th><th>message</th></tr>"
-            f"{''.join(rows)}</table>{'<ul>' + rules + '</ul>' if rules else ''}</div>")
+            f"{''.join(rows)}</table>{'<ul>' + rules + '</ul>' if rules else ''}{chart}</div>")
 
 
 def to_html(result: SubmissionResult) -> str:

@@ -12,8 +12,9 @@ _MARK = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "missing": "m
 def _rows(result: SubmissionResult):
     for e in result.exercises:
         broken = [r.id for r in e.rules if not r.passed]
+        tier = f"{e.tier} ({e.ratio:.1f}x)" if e.tier and e.ratio is not None else (e.tier or "-")
         yield (e.slug, _MARK[e.status], f"{e.passed}/{e.total}", f"{e.score:g} / {e.max_score:g}",
-               e.tier or "-", ", ".join(e.diagnoses[:2]) or "-", ", ".join(broken) or "-")
+               tier, ", ".join(e.diagnoses[:2]) or "-", ", ".join(broken) or "-")
 
 
 HEADERS = ("exercise", "status", "cases", "score", "tier", "diagnosis", "rules broken")

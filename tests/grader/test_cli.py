@@ -21,7 +21,7 @@ def run(*args):
 
 
 def test_json_to_stdout_is_the_only_output_and_lists_every_exercise():
-    proc = run(GOLDEN / "same-plus-one", "--json", "-", "--student", "zoe")
+    proc = run(GOLDEN / "same-plus-one", "--json", "-", "--student", "zoe", "--no-perf")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["schema"] == SCHEMA and data["student"] == "zoe"
@@ -34,11 +34,12 @@ def test_json_to_stdout_is_the_only_output_and_lists_every_exercise():
 
 def test_files_and_table(tmp_path):
     proc = run(ROOT / "solutions" / "solutions.py", "--json", tmp_path / "r.json", "--gradescope",
-               tmp_path / "gs.json", "--junit", tmp_path / "j.xml")
+               tmp_path / "gs.json", "--junit", tmp_path / "j.xml", "--no-perf")
     assert proc.returncode == 0, proc.stderr
     assert "convolve_grayscale_valid" in proc.stdout and "passed" in proc.stdout
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["score"] == data["max_score"] > 0
+    assert all(e["tier"] is None for e in data["exercises"])     # --no-perf
     gs = json.loads((tmp_path / "gs.json").read_text())
     assert gs["score"] == data["score"] and len(gs["tests"]) == len(registry.EXERCISES)
     root = ET.parse(tmp_path / "j.xml").getroot()
@@ -46,7 +47,7 @@ def test_files_and_table(tmp_path):
 
 
 def test_exercise_filter_and_exit_codes(tmp_path):
-    proc = run(GOLDEN / "same-plus-one", "--exercise", "convolve_grayscale_same", "--json", "-")
+    proc = run(GOLDEN / "same-plus-one", "--exercise", "convolve_grayscale_same", "--json", "-", "--no-perf")
     assert [e["slug"] for e in json.loads(proc.stdout)["exercises"]] == ["convolve_grayscale_same"]
     missing = run(tmp_path / "nope.py")
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "no such file" in missing.stderr
@@ -62,6 +63,6 @@ def test_a_notebook_submission(tmp_path):
           "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     p = tmp_path / "work.ipynb"
     p.write_text(json.dumps(nb))
-    data = json.loads(run(p, "--json", "-").stdout)
+    data = json.loads(run(p, "--json", "-", "--no-perf").stdout)
     status = {e["slug"]: e["status"] for e in data["exercises"]}
     assert status["convolve"] == "passed" and status["pool"] == "missing"
