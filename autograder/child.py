@@ -18,6 +18,7 @@ import time
 import traceback
 
 from .limits import apply_rlimits
+from .memory import steady_allocator
 from .protocol import read_message, write_message
 
 _namespaces: list[tuple[str, dict]] = []
@@ -192,6 +193,7 @@ def _call_shared(msg: dict, labels: set[str]) -> dict:
 
 
 def main() -> int:
+    steady_allocator()   # the same allocator policy as the grader's side of every timing comparison
     apply_rlimits()
     _guard_imports()
     proto_in = os.fdopen(os.dup(0), "rb")

@@ -97,7 +97,28 @@ class Containment:
         self.limits = limits
         self.token = secrets.token_hex(8)
         self.cgroups: list[Path] = []
+        self.sweep_stale()
         self._make_cgroups()
+
+    @staticmethod
+    def sweep_stale(min_age: float = 60.0) -> int:
+        """Remove empty ``convcourse-*`` cgroups left by a grader that was killed (older than ``min_age`` s,
+        so that one another grader is still filling is left alone); returns how many went."""
+        removed = 0
+        now = time.time()
+        for controller in ("pids", "memory", "cpuacct"):
+            base = _CGROUP_ROOT / controller
+            try:
+                stale = [p for p in base.glob("convcourse-*") if now - p.stat().st_mtime > min_age]
+            except OSError:
+                continue
+            for path in stale:
+                try:
+                    path.rmdir()   # fails, harmlessly, while any process is still inside
+                    removed += 1
+                except OSError:
+                    pass
+        return removed
 
     def _make_cgroups(self) -> None:
         settings = {"pids": {"pids.max": str(self.limits.processes)},

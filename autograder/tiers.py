@@ -19,11 +19,13 @@ __all__ = ["Workload", "WORKLOADS", "THRESHOLDS", "TIER_POINTS", "classify", "wo
 
 #: Upper bounds of r for each tier, fastest first, per workload; above the last bound a submission is
 #: ``loops``. Each bound is near the geometric mean of the median ratios of the canonical classes on either
-#: side of it (``python benchmarks/tiers.py --runs 3``, docs/performance.md). channels, depthwise and
-#: transpose have no canonical implementations of their own yet and use the bank's bounds.
+#: side of it (``python benchmarks/tiers.py``, docs/performance.md). On the bank workload a BLAS-backed
+#: einsum runs within 2x of the reference (both are near this machine's float64 GEMM rate), so its
+#: reference-class bound sits closer. channels, depthwise and transpose have no canonical implementations
+#: of their own yet and use the bank's bounds.
 THRESHOLDS = {
     "gray": (("reference-class", 2.0), ("fast", 15.0), ("vectorized", 95.0)),
-    "bank": (("reference-class", 1.6), ("fast", 10.0), ("vectorized", 190.0)),
+    "bank": (("reference-class", 1.4), ("fast", 10.0), ("vectorized", 190.0)),
     "pool": (("reference-class", 1.6), ("fast", 5.0), ("vectorized", 57.0)),
 }
 THRESHOLDS["channels"] = THRESHOLDS["depthwise"] = THRESHOLDS["transpose"] = THRESHOLDS["bank"]

@@ -20,7 +20,7 @@ from .compare import close_enough
 from .sandbox import Runner
 from .submission import Source, Submission
 from .reference import single_threaded
-from .reference.memory import steady_allocator
+from .memory import steady_allocator
 from .tiers import MAX_SECONDS, PROBE_ONLY_MARGIN, THRESHOLDS, WORKLOADS, classify, workload_args
 
 __all__ = ["TierResult", "measure_tier"]
@@ -72,7 +72,7 @@ def _timed(runner, name, calls, slot):
     return None, secs, clock, kind
 
 
-def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int = 5, batch: int = 8) -> TierResult:
+def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int = 5, batch: int = 16) -> TierResult:
     """Tier of the student's ``spec.name`` on workload ``workload_name`` (see module docstring).
 
     ``repeats`` requests of ``batch`` calls each, every call on fresh inputs and checked; the student's

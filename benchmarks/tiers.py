@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import statistics
 import sys
 from collections import Counter
@@ -52,6 +53,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--busy", type=int, default=0, help="of the runs, how many with the other core kept busy")
     ap.add_argument("--only", nargs="*", default=None, help="canonical classes to run")
+    ap.add_argument("--write", metavar="FILE", help="also write the table as markdown (e.g. docs/tiers.md)")
     args = ap.parse_args()
     rows = []
     for name in args.only or CLASSES:
@@ -76,11 +78,31 @@ def main() -> int:
             span = f"{min(ratios):.1f} / {statistics.median(ratios):.1f} / {max(ratios):.1f}" if ratios else "-"
             rows.append((name, fn, want, dict(tiers), f"{ok}/{args.runs}", span))
             print(f"{name:13} {fn:24} want {want:16} got {dict(tiers)}  ratio min/median/max {span}", flush=True)
+    table = ["| class | function | expected tier | tiers over the runs | right | ratio min / median / max |",
+             "|---|---|---|---|---|---|"] + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
     print()
-    print("| class | function | expected tier | tiers over the runs | right | ratio min / median / max |")
-    print("|---|---|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row) + " |")
+    print("\n".join(table))
+    if args.write:
+        import datetime as dt
+        import platform
+
+        from autograder.tiers import THRESHOLDS
+
+        bounds = "; ".join(f"{w}: " + ", ".join(f"{t} <= {b:g}" for t, b in v) for w, v in THRESHOLDS.items()
+                           if w in ("gray", "bank", "pool"))
+        head = [
+            "# Performance tiers: calibration and stability",
+            "",
+            f"Measured on {dt.date.today().isoformat()} by `python benchmarks/tiers.py --runs {args.runs} "
+            f"--busy {args.busy}` ({platform.processor() or platform.machine()}, {os.cpu_count()} cores): each "
+            "canonical implementation (`benchmarks/canonical/`) graded through the real path (child process, "
+            f"timing from outside it, interleaved with the reference) {args.runs} times, the first "
+            f"{args.busy} with the other core kept busy. Ratios are t_student / t_reference.",
+            "",
+            f"Thresholds in force: {bounds}.",
+            "",
+        ]
+        Path(args.write).write_text("\n".join(head + table) + "\n")
     return 0
 
 
