@@ -36,6 +36,9 @@ TIER_POINTS = {"reference-class": 1.0, "fast": 1.0, "vectorized": 0.5, "loops": 
 #: A workload whose student run would take longer than this (predicted from the probe) is ``too-slow``.
 MAX_SECONDS = 20.0
 
+#: Seconds the timed calls of one exercise should take at most (the batch shrinks for slow submissions).
+TIME_BUDGET = 3.0
+
 #: When the probe's ratio is more than this many times the slowest tier's bound, the probe alone decides
 #: (``loops``): repeats could not bring it back across the bound.
 PROBE_ONLY_MARGIN = 3.0
