@@ -255,6 +255,7 @@ def main() -> int:
         "  BLAS gives, which is where the reference misses that target.",
         "- B has 3 input channels: the windows are 27 numbers, the copy dominates, and OpenBLAS runs a",
         "  27-deep product below its peak.",
+        "- The performance tiers' calibration and stability are in docs/tiers.md.",
     ]
     text = "\n".join(header + lines + footer) + "\n"
     print(text)
