@@ -22,7 +22,7 @@ import numpy as np
 from . import registry
 from .cases import Case, hidden_cases, public_cases
 from .compare import Verdict, check as check_case
-from .diagnose import MISCONCEPTIONS, diagnose, hint
+from .diagnose import diagnose, hint, ranked
 from .expected import expected
 from .formats.html import exercise_html
 from .results import CaseResult, ExerciseResult
@@ -232,8 +232,7 @@ def check(target, *, hidden: int = 3, student: str | None = None, show: bool = T
         results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
                                   function=case.function, note=case.note))
     passed = sum(r.passed for r in results)
-    rank = {d: i for i, d in enumerate(MISCONCEPTIONS)}
-    ordered = sorted(diagnoses, key=lambda d: (-diagnoses[d], rank.get(d, 99)))
+    ordered = ranked(diagnoses)
     if first_fail is not None and first_fail.message.endswith("is not implemented yet"):
         message = "Not implemented yet: write the function, then run this check again."
     elif passed == len(results):

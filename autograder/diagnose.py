@@ -20,7 +20,7 @@ from .cases import Case
 from .compare import close_enough
 from .expected import named_args, terms
 
-__all__ = ["Misconception", "MISCONCEPTIONS", "diagnose", "hint"]
+__all__ = ["Misconception", "MISCONCEPTIONS", "diagnose", "hint", "ranked"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,12 @@ MISCONCEPTIONS = {m.id: m for m in [
 
 def hint(diagnosis_id: str) -> str:
     return MISCONCEPTIONS[diagnosis_id].hint
+
+
+def ranked(counts) -> list[str]:
+    """Diagnosis ids by how many cases each explains; ties go to the more specific idea (SPEC §5 order)."""
+    rank = {d: i for i, d in enumerate(MISCONCEPTIONS)}
+    return sorted(counts, key=lambda d: (-counts[d], rank.get(d, 99)))
 
 
 # ------------------------------------------------------------------ reference calls with altered arguments

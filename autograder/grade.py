@@ -12,7 +12,7 @@ from collections import Counter
 from . import registry
 from .cases import Case, all_cases, seed_for
 from .compare import Verdict, check
-from .diagnose import MISCONCEPTIONS, diagnose, hint
+from .diagnose import diagnose, hint, ranked
 from .expected import expected
 from .results import CaseResult, ExerciseResult, RuleResult, SubmissionResult
 from .rules import check_rules, identity_comparisons
@@ -114,9 +114,7 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
     if passed:  # a stub that passes nothing earns no points for keeping the rules
         score += sum(exercise.rule_points.get(r.id, 0.0) for r in rules if r.passed)
     status = "passed" if passed == len(case_results) else "failed"
-    # Most cases explained first; ties go to the more specific idea (catalogue order of SPEC §5).
-    rank = {d: i for i, d in enumerate(MISCONCEPTIONS)}
-    ordered = sorted(diagnoses, key=lambda d: (-diagnoses[d], rank.get(d, 99)))
+    ordered = ranked(diagnoses)
     message = _message(exercise, passed, len(case_results), first_fail, ordered, rules, sub)
     tier = ratio = None
     if timed and status == "passed":
