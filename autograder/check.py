@@ -96,8 +96,14 @@ def _picture(want: np.ndarray, got) -> str | None:
         if g.shape == panels[0][1].shape:
             panels.append(("where they differ", np.abs(g - panels[0][1]) > 1e-6 * (1 + np.abs(panels[0][1]))))
     fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 2.6))
+    values = [p[1] for p in panels if p[1].dtype != bool]
+    lo = min(float(v.min()) for v in values)
+    hi = max(float(v.max()) for v in values)
     for ax, (title, img) in zip(np.atleast_1d(axes), panels):
-        ax.imshow(img, cmap="Reds" if img.dtype == bool else "viridis")
+        if img.dtype == bool:   # fixed scale: an all-different mask must show red, not a blank square
+            ax.imshow(img, cmap="Reds", vmin=0, vmax=1)
+        else:                   # one colour scale for expected and received, so colours compare
+            ax.imshow(img, cmap="viridis", vmin=lo, vmax=hi)
         ax.set_title(f"{title}\n{img.shape[0]}x{img.shape[1]}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])

@@ -48,3 +48,12 @@ def test_answers_are_passed_explicitly():
     assert good.passed
     wrong = check("correlate_by_hand", output_00=3, output_full=[[3, 2], [4, 5]], show=False)
     assert wrong.result.passed == 0
+
+
+def test_perf_shows_a_tier_and_a_chart():
+    sol = _module(ROOT / "solutions" / "solutions.py")
+    report = check(sol.pool, perf=True, show=False)
+    assert report.result.tier in ("reference-class", "fast", "vectorized", "loops")
+    assert "Tier:" in report.result.message and "against the reference" in report.result.message
+    assert report.pictures["perf"].count("data:image/png;base64") == 1
+    assert "data:image/png;base64" in report._repr_html_()
