@@ -42,7 +42,7 @@ bench: setup
 ## lab: JupyterLab on the student notebooks
 lab: setup
 	$(BIN)/python -m pip install --quiet -e '.[dev,course]'
-	$(BIN)/jupyter lab exercises/
+	$(BIN)/jupyter lab exercises/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
