@@ -4,7 +4,7 @@ __version__ = "0.1.0"
 
 
 def check(*args, **kwargs):
-    """Check an exercise in the notebook; see :func:`autograder.check.check`."""
-    from .check import check as _check
+    """Check an exercise in the notebook; see :func:`autograder.notebook.check`."""
+    from .notebook import check as _check
 
     return _check(*args, **kwargs)

@@ -78,6 +78,7 @@ def main() -> int:
             span = f"{min(ratios):.1f} / {statistics.median(ratios):.1f} / {max(ratios):.1f}" if ratios else "-"
             rows.append((name, fn, want, dict(tiers), f"{ok}/{args.runs}", span))
             print(f"{name:13} {fn:24} want {want:16} got {dict(tiers)}  ratio min/median/max {span}", flush=True)
+            print(f"    all ratios: {' '.join(f'{r:.2f}' for r in sorted(ratios))}", flush=True)
     table = ["| class | function | expected tier | tiers over the runs | right | ratio min / median / max |",
              "|---|---|---|---|---|---|"] + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
     print()

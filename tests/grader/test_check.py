@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from autograder.check import check
+from autograder.notebook import check
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,3 +57,14 @@ def test_perf_shows_a_tier_and_a_chart():
     assert "Tier:" in report.result.message and "against the reference" in report.result.message
     assert report.pictures["perf"].count("data:image/png;base64") == 1
     assert "data:image/png;base64" in report._repr_html_()
+
+
+def test_from_autograder_import_check_stays_the_function():
+    """Importing the package's check twice (as notebooks do, cell after cell) keeps giving the function."""
+    import autograder
+
+    sol = _module(ROOT / "solutions" / "solutions.py")
+    autograder.check(sol.conv_params, show=False)
+    from autograder import check as again
+
+    assert callable(again) and again(sol.conv_params, show=False).passed

@@ -1,5 +1,8 @@
 """Instant feedback in the notebook: ``from autograder import check``, then ``check(convolve)``.
 
+(This module is ``notebook``, not ``check``, so that importing it never replaces the package's ``check``
+function with a module.)
+
 Runs the exercise's public cases and a few hidden ones in the student's own kernel (this is for learning,
 not defence: the hardened path is ``convcourse grade``), with the same staged checks, messages and
 diagnoses as the grader. In Jupyter it shows an HTML report with, for each failed public case, a picture
