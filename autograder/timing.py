@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,16 +52,28 @@ def _agrees(got, want) -> bool:
             and bool(close_enough(got, want, 9 * 64, 1.0 + float(np.abs(want).max(initial=0))).all()))
 
 
-def _baseline_seconds(runner, calls: list[tuple], want: np.ndarray, slot: int) -> float:
-    """What a request of these calls costs around the function itself, measured in a fresh child that runs
-    only the grader's own do-nothing function (so the student cannot inflate it): median of three."""
-    text = f"import numpy as np\n\ndef baseline(*args):\n    return np.zeros({tuple(want.shape)!r}, dtype='{want.dtype.str}')\n"
-    sub = Submission("<baseline>", [Source("baseline.py", text, "baseline.py")])
-    with Runner(sub, ["baseline"], limits=runner.limits) as trusted:
-        trusted.start()
-        trusted.timed_calls("baseline", calls, slot)       # warm
-        costs = sorted(trusted.timed_calls("baseline", calls, slot)[1] for _ in range(3))
-    return costs[1]
+@contextmanager
+def _trusted_baseline(limits):
+    """A fresh child that runs only the grader's own do-nothing function (the student cannot inflate it);
+    yields ``measure(calls, like, slot)``: what a request of these calls costs around the calls."""
+    def source(like):
+        return (f"import numpy as np\n\ndef baseline(*args):\n"
+                f"    return np.zeros({tuple(like.shape)!r}, dtype='{like.dtype.str}')\n")
+
+    runners: dict[tuple, Runner] = {}
+    try:
+        def measure(calls, like, slot):
+            key = (tuple(like.shape), like.dtype.str)
+            if key not in runners:
+                sub = Submission("<baseline>", [Source("baseline.py", source(like), "baseline.py")])
+                runners[key] = Runner(sub, ["baseline"], limits=limits)
+                runners[key].start()
+                runners[key].timed_calls("baseline", calls, slot)   # warm
+            return runners[key].timed_calls("baseline", calls, slot)[1]
+        yield measure
+    finally:
+        for r in runners.values():
+            r.close()
 
 
 def _timed(runner, name, calls, slot):
@@ -121,21 +134,24 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
     # Keep the timed part to about TIME_BUDGET seconds: fewer calls a request for slower submissions.
     batch = max(1, min(batch, int(TIME_BUDGET / (repeats * one_s))))
 
-    student, reference, baseline = [], [], None
-    for _ in range(repeats):
-        calls = [workload_args(spec, wl.make(rng, wl.m)) for _ in range(batch)]   # fresh inputs, every call
-        wants = []
-        for args in calls:
-            ref_s, want = _reference_seconds(spec, args)
-            reference.append(ref_s)
-            wants.append(want)
-        slot = 2 * wants[0].nbytes
-        if baseline is None:
-            baseline = _baseline_seconds(runner, calls, wants[0], slot)
-        outs, secs, clock, err = _timed(runner, spec.name, calls, slot)
-        if err or not all(_agrees(o, w) for o, w in zip(outs, wants)):
-            return TierResult(None, None, clock=clock, message=f"a timed call failed ({err or 'wrong answer'})")
-        student.append(max(secs - baseline, 1e-7) / batch)
+    requests, baselines, reference = [], [], []
+    with _trusted_baseline(runner.limits) as baseline:
+        for _ in range(repeats):
+            calls = [workload_args(spec, wl.make(rng, wl.m)) for _ in range(batch)]   # fresh inputs, every call
+            wants = []
+            for args in calls:
+                ref_s, want = _reference_seconds(spec, args)
+                reference.append(ref_s)
+                wants.append(want)
+            slot = 2 * wants[0].nbytes
+            baselines.append(baseline(calls, wants[0], slot))
+            outs, secs, clock, err = _timed(runner, spec.name, calls, slot)
+            if err or not all(_agrees(o, w) for o, w in zip(outs, wants)):
+                return TierResult(None, None, clock=clock, message=f"a timed call failed ({err or 'wrong answer'})")
+            requests.append(secs)
+    # Subtract the cheapest the request cost was ever seen to be: never more than it really costs.
+    floor = min(baselines)
+    student = [max(secs - floor, 1e-7) / batch for secs in requests]
     s_med, r_med = statistics.median(student), statistics.median(reference)
     ratio = s_med / r_med
     return TierResult(classify(ratio, workload_name), round(ratio, 3), s_med, r_med, clock,
