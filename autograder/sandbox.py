@@ -246,6 +246,7 @@ class Runner:
             t0 = time.perf_counter()
             out = self._request(message)
             wall = time.perf_counter() - t0
+            self._wait_until_idle()
             cpu1 = self.containment.cpu_ns() if self.containment else None
             if out.ok and "shared_results" in out.extra:
                 result = [Outcome(True, value=read_result(i, meta)) for i, meta in enumerate(out.extra["shared_results"])]
@@ -254,6 +255,24 @@ class Runner:
         if cpu0 is not None and cpu1 is not None:
             return result, (cpu1 - cpu0) / 1e9, "cpu"
         return result, wall, "wall"
+
+    def _wait_until_idle(self, limit: float = 0.05) -> None:
+        """Wait (briefly) until the child is asleep on its next read: the kernel charges a task's CPU time
+        to its cgroup when it stops running, so reading ``cpuacct`` while it is still on the CPU misses
+        the end of its slice (up to a scheduler tick, milliseconds)."""
+        if self.proc is None:
+            return
+        deadline = time.perf_counter() + limit
+        path = f"/proc/{self.proc.pid}/stat"
+        while time.perf_counter() < deadline:
+            try:
+                with open(path) as fh:
+                    state = fh.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                return
+            if state != "R":
+                return
+            time.sleep(0)
 
     def get(self, name: str) -> Outcome:
         """Read the student's variable ``name``."""

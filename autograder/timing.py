@@ -126,13 +126,13 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
                           message=f"the workload ({wl.m} images) took over {runner.timeout:g} s")
     if err or not _agrees(outs[0], full_ref):
         return TierResult(None, None, clock=clock, message=f"the timing workload failed ({err or 'wrong answer'})")
-    one_ratio = one_s / ref_full
+    one_ratio = one_s / max(ref_full, 1e-9)
     if one_ratio > PROBE_ONLY_MARGIN * THRESHOLDS[workload_name][-1][1]:
         return TierResult(classify(one_ratio, workload_name), round(one_ratio, 1), one_s, ref_full, clock,
                           f"{one_s * 1e3:.0f} ms a call against the reference's {ref_full * 1e3:.2f} ms "
                           f"({one_ratio:.0f}x; one call decides when it is this far past every bound)")
     # Keep the timed part to about TIME_BUDGET seconds: fewer calls a request for slower submissions.
-    batch = max(1, min(batch, int(TIME_BUDGET / (repeats * one_s))))
+    batch = max(1, min(batch, int(TIME_BUDGET / (repeats * max(one_s, 1e-6)))))
 
     requests, baselines, reference = [], [], []
     with _trusted_baseline(runner.limits) as baseline:
