@@ -53,11 +53,12 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--busy", type=int, default=0, help="of the runs, how many with the other core kept busy")
     ap.add_argument("--only", nargs="*", default=None, help="canonical classes to run")
+    ap.add_argument("--functions", nargs="*", default=list(FUNCTIONS), help="functions (workloads) to run")
     ap.add_argument("--write", metavar="FILE", help="also write the table as markdown (e.g. docs/tiers.md)")
     args = ap.parse_args()
     rows = []
     for name in args.only or CLASSES:
-        for fn in FUNCTIONS:
+        for fn in args.functions:
             tiers, ratios = Counter(), []
             for run in range(args.runs):
                 stop = mp.Event()
