@@ -14,7 +14,6 @@ import inspect
 import os
 import sys
 import tempfile
-import time
 import traceback
 
 from .limits import apply_rlimits
@@ -141,13 +140,11 @@ def _call(msg: dict, labels: set[str]) -> dict:
     except KeyError:
         return {"ok": False, "error": {"type": "NameError", "message": f"{msg['name']} is not defined"}}
     args = [_fresh(a) for a in msg["args"]]
-    start = time.perf_counter()
     try:
         result = fn(*args)
     except BaseException as exc:  # noqa: BLE001
         return {"ok": False, "error": _error(exc, labels)}
-    elapsed = time.perf_counter() - start
-    return {"ok": True, "result": result, "args_after": tuple(args), "seconds": elapsed}
+    return {"ok": True, "result": result, "args_after": tuple(args)}
 
 
 def _call_shared(msg: dict, labels: set[str]) -> dict:

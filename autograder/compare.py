@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cases import Case
+from .expected import terms
 from .protocol import Opaque
 from .sandbox import Outcome
 
@@ -99,16 +100,10 @@ def _check_array(case: Case, want: np.ndarray, got, call: str) -> Verdict:
                                        "integer outputs truncate the products")
     if not np.isfinite(got).all():
         return Verdict(False, "values", f"{call} returned {int((~np.isfinite(got)).sum())} NaN or infinite values")
-    ok = close_enough(got, want, _terms(case), _magnitude(case))
+    ok = close_enough(got, want, terms(case), _magnitude(case))
     if not ok.all():
         return Verdict(False, "values", f"{call}: {difference(got, want, ok, case.hidden)}")
     return Verdict(True, "values", "")
-
-
-def _terms(case: Case) -> int:
-    from .expected import terms
-
-    return terms(case)
 
 
 def _check_scalar(case: Case, want, got, call: str) -> Verdict:

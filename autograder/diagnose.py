@@ -17,10 +17,10 @@ import numpy as np
 
 from . import reference as R
 from .cases import Case
-from .compare import close_enough
+from .compare import check, close_enough
 from .expected import named_args, terms
 
-__all__ = ["Misconception", "MISCONCEPTIONS", "diagnose", "hint", "ranked"]
+__all__ = ["Misconception", "MISCONCEPTIONS", "diagnose", "judge", "hint", "ranked"]
 
 
 @dataclass(frozen=True)
@@ -256,6 +256,19 @@ def _same(a, b) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and np.allclose(a, b)
     return a == b
+
+
+def judge(case: Case, want, outcome, param_names: tuple[str, ...] = ()):
+    """The staged verdict of one case and, when it returned a wrong answer, the misconceptions behind it.
+
+    Shared by the grader and the notebook's ``check()``: ``(Verdict, [diagnosis ids])``.
+    """
+    verdict = check(case, want, outcome, param_names)
+    if verdict.passed or not outcome.ok:
+        return verdict, []
+    if verdict.stage == "unchanged":
+        return verdict, ["input-mutated"]
+    return verdict, ([] if case.is_answer else diagnose(case, outcome.value, want))
 
 
 def diagnose(case: Case, got, want) -> list[str]:

@@ -11,9 +11,9 @@ from collections import Counter
 
 from . import registry
 from .cases import Case, all_cases, seed_for
-from .compare import Verdict, check
-from .diagnose import diagnose, hint, ranked
-from .expected import expected
+from .compare import Verdict
+from .diagnose import hint, judge, ranked
+from .expected import expected, function_spec
 from .results import CaseResult, ExerciseResult, RuleResult, SubmissionResult
 from .rules import check_rules, identity_comparisons
 from .sandbox import Runner
@@ -28,17 +28,11 @@ def _missing_param(case: Case, info: dict) -> str | None:
     """The added parameter this case needs and the student's function lacks, if any."""
     if not case.needs or info.get("varargs"):
         return None
-    spec_params = [p.name for p in registry_spec(case.function).params]
+    spec_params = [p.name for p in function_spec(case.function).params]
     for name in case.needs:
         if spec_params.index(name) >= len(info.get("params", [])):
             return name
     return None
-
-
-def registry_spec(name: str) -> registry.FunctionSpec:
-    from .expected import function_spec
-
-    return function_spec(name)
 
 
 def _load_problem(sub: Submission, runner: Runner, name: str) -> str | None:
@@ -89,16 +83,10 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
         else:
             outcome = runner.get(case.function) if case.is_answer else runner.call(case.function, case.args)
             want = expected(case)
-            params = tuple(info.get("params", ()))
-            verdict = check(case, want, outcome, params)
+            verdict, found = judge(case, want, outcome, tuple(info.get("params", ())))
+            diagnoses.update(found)
             if not outcome.ok and (outcome.error or {}).get("type") == "Timeout":
                 timed_out.add(case.function)
-            if not verdict.passed and outcome.ok:
-                if verdict.stage == "unchanged":
-                    diagnoses["input-mutated"] += 1
-                elif not case.is_answer:
-                    for d in diagnose(case, outcome.value, want):
-                        diagnoses[d] += 1
         case_results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
                                        function=case.function, note=case.note))
         if not verdict.passed and first_fail is None:

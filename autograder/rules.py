@@ -144,27 +144,27 @@ def check_rules(sub: Submission, exercise: Exercise) -> list[RuleResult]:
     """The rule results of ``exercise`` for the functions the submission defines (empty if it has none)."""
     if exercise.loop_budget is None:
         return []
+    functions = [pair for spec in exercise.functions for pair in function_nodes(sub, spec.name)]
+    if not functions:
+        return []
     loops, whiles, imports, calls = [], [], [], []
     seen_sources = set()
     own = frozenset(Path(s.path).stem for s in sub.sources)
-    for spec in exercise.functions:
-        for src, fn in function_nodes(sub, spec.name):
-            aliases = _aliases(src)
-            for node in ast.walk(fn):
-                if isinstance(node, (ast.For, ast.AsyncFor)):
-                    loops.append(_snippet(src, node))
-                elif isinstance(node, ast.comprehension):
-                    loops.append(_snippet(src, node.iter))
-                elif isinstance(node, ast.While):
-                    whiles.append(_snippet(src, node))
-            calls += _call_findings(src, fn, aliases)
-            imports += _import_findings(src, [n for n in ast.walk(fn)], own)
-            if src.label not in seen_sources:
-                seen_sources.add(src.label)
-                imports += _import_findings(src, [n for n in src.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
-                                            own)
-    if not any(function_nodes(sub, s.name) for s in exercise.functions):
-        return []
+    for src, fn in functions:
+        aliases = _aliases(src)
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                loops.append(_snippet(src, node))
+            elif isinstance(node, ast.comprehension):
+                loops.append(_snippet(src, node.iter))
+            elif isinstance(node, ast.While):
+                whiles.append(_snippet(src, node))
+        calls += _call_findings(src, fn, aliases)
+        imports += _import_findings(src, [n for n in ast.walk(fn)], own)
+        if src.label not in seen_sources:
+            seen_sources.add(src.label)
+            imports += _import_findings(src, [n for n in src.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
+                                        own)
     budget = exercise.loop_budget
     if whiles:
         loop = RuleResult("loop-budget", False, f"`while` is not allowed: {whiles[0]}", whiles[0])

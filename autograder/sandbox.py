@@ -41,7 +41,6 @@ class Outcome:
     value: object = None
     error: dict | None = None
     args_after: tuple = ()
-    seconds: float | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -202,7 +201,7 @@ class Runner:
         if not reply.get("ok"):
             return Outcome(False, error=reply.get("error") or {"type": "Error", "message": "failed"})
         return Outcome(True, value=reply.get("result"), args_after=tuple(reply.get("args_after") or ()),
-                       seconds=reply.get("seconds"), extra=reply)
+                       extra=reply)
 
     def _death(self, code: int | None) -> str:
         if code is None or code >= 0:

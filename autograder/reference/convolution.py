@@ -172,7 +172,7 @@ def _grayscale(func, images, kernel, padding, stride, dilation):
     xpad = xf[: m * hp * wp].reshape(m, hp, wp)
 
     def work(b0, b1):
-        cores.pad_gray(x, xf, b0, b1, gh.before, gw.before, hp, wp)
+        cores.pad_flat(x[..., None], xf, b0, b1, gh.before, gw.before, hp, wp)
         if stride == (1, 1):
             cores.gray_shift(xf, k, out, np.empty(gh.out * wp, dtype=x.dtype), b0, b1, hp, wp, *dilation)
         else:

@@ -188,28 +188,6 @@ def conv_shift(gemm, xf, hp, wp, w2, out, tmp, b0, b1, kh, kw, dh, dw):
 
 
 @nb.njit(**_JIT)
-def pad_gray(x, xf, b0, b1, pt, pl, hp, wp):
-    """Write images ``b0 .. b1-1`` of ``x (m, h, w)`` zero-padded into the flat buffer ``xf`` as ``(hp, wp)``
-    each, ``pt`` zero rows above and ``pl`` zero columns to the left."""
-    _, h, w = x.shape
-    for b in range(b0, b1):
-        for y in range(hp):
-            dst = (b * hp + y) * wp
-            yy = y - pt
-            if yy < 0 or yy >= h:
-                for t in range(wp):
-                    xf[_u(dst + t)] = 0.0
-                continue
-            row = x[b, yy]
-            for t in range(pl):
-                xf[_u(dst + t)] = 0.0
-            for t in range(w):
-                xf[_u(dst + pl + t)] = row[_u(t)]
-            for t in range(pl + w, wp):
-                xf[_u(dst + t)] = 0.0
-
-
-@nb.njit(**_JIT)
 def gray_shift(xf, k, out, tmp, b0, b1, hp, wp, dh, dw):
     """One filter at stride 1: per image, ``kh * kw`` contiguous multiply-adds over the flattened padded
     image (extended rows of width ``wp``), then the ``ow`` valid columns of each row are kept.
@@ -217,7 +195,7 @@ def gray_shift(xf, k, out, tmp, b0, b1, hp, wp, dh, dw):
     Parameters
     ----------
     xf : ndarray, shape (m * hp * wp + slack,)
-        From :func:`pad_gray`; the ``(kw - 1) * dw`` slack values are zero.
+        From :func:`pad_flat` (one channel); the ``(kw - 1) * dw`` slack values are zero.
     k : ndarray, shape (kh, kw)
     out : ndarray, shape (m, oh, ow)
     tmp : ndarray, shape (oh * wp,)
