@@ -85,6 +85,19 @@ def _timed(runner, name, calls, slot):
     return None, secs, clock, kind
 
 
+def _single(runner, name, args, want, slow_message: str | None):
+    """One timed call whose answer must agree with ``want``: ``(seconds, clock, None)``, or
+    ``(None, clock, TierResult)`` ending the measurement (``too-slow`` on a timeout when ``slow_message``
+    says why, else no tier)."""
+    outs, secs, clock, err = _timed(runner, name, [args], 2 * want.nbytes)
+    if err == "Timeout" and slow_message:
+        return None, clock, TierResult("too-slow", None, clock=clock, message=slow_message)
+    if err or not _agrees(outs[0], want):
+        return None, clock, TierResult(None, None, clock=clock,
+                                       message=f"the timing workload failed ({err or 'wrong answer'})")
+    return secs, clock, None
+
+
 def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int = 5, batch: int = 16) -> TierResult:
     """Tier of the student's ``spec.name`` on workload ``workload_name`` (see module docstring).
 
@@ -98,19 +111,16 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
     # One untimed call first: a submission that compiles (Numba) or caches on first use pays that once,
     # as the reference did at set-up; its answer is still checked.
     warm_args = workload_args(spec, wl.make(rng, 1))
-    warm_ref = spec.reference(*warm_args)
-    outs, _, clock, err = _timed(runner, spec.name, [warm_args], 2 * warm_ref.nbytes)
-    if err or not _agrees(outs[0], warm_ref):
-        return TierResult(None, None, clock=clock, message=f"the timing workload failed ({err or 'wrong answer'})")
+    _, clock, stop = _single(runner, spec.name, warm_args, spec.reference(*warm_args), None)
+    if stop:
+        return stop
 
     probe_args = workload_args(spec, wl.make(rng, wl.probe))
     _, probe_ref = _reference_seconds(spec, probe_args)
-    outs, probe_s, clock, err = _timed(runner, spec.name, [probe_args], 2 * probe_ref.nbytes)
-    if err == "Timeout":
-        return TierResult("too-slow", None, clock=clock,
-                          message=f"{wl.probe} of the workload's {wl.m} images took over {runner.timeout:g} s")
-    if err or not _agrees(outs[0], probe_ref):
-        return TierResult(None, None, clock=clock, message=f"the timing workload failed ({err or 'wrong answer'})")
+    probe_s, clock, stop = _single(runner, spec.name, probe_args, probe_ref,
+                                   f"{wl.probe} of the workload's {wl.m} images took over {runner.timeout:g} s")
+    if stop:
+        return stop
     predicted = probe_s * wl.m / wl.probe
     if predicted > MAX_SECONDS:
         return TierResult("too-slow", None, student_seconds=predicted, clock=clock,
@@ -120,12 +130,10 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
     full_args = workload_args(spec, wl.make(rng, wl.m))
     ref_full, full_ref = _reference_seconds(spec, full_args)
     ref_full = min([ref_full] + [_reference_seconds(spec, full_args)[0] for _ in range(2)])
-    outs, one_s, clock, err = _timed(runner, spec.name, [full_args], 2 * full_ref.nbytes)
-    if err == "Timeout":
-        return TierResult("too-slow", None, clock=clock,
-                          message=f"the workload ({wl.m} images) took over {runner.timeout:g} s")
-    if err or not _agrees(outs[0], full_ref):
-        return TierResult(None, None, clock=clock, message=f"the timing workload failed ({err or 'wrong answer'})")
+    one_s, clock, stop = _single(runner, spec.name, full_args, full_ref,
+                                 f"the workload ({wl.m} images) took over {runner.timeout:g} s")
+    if stop:
+        return stop
     one_ratio = one_s / max(ref_full, 1e-9)
     if one_ratio > PROBE_ONLY_MARGIN * THRESHOLDS[workload_name][-1][1]:
         return TierResult(classify(one_ratio, workload_name), round(one_ratio, 1), one_s, ref_full, clock,
