@@ -191,7 +191,12 @@ class Runner:
             worker.join(5)
             return Outcome(False, error={"type": "Timeout", "message": f"did not return within {self.timeout:g} s"})
         if "reply" not in box:
-            code = proc.poll()
+            code = None
+            if "died" in box:
+                try:  # the pipe can close a moment before the process has finished exiting
+                    code = proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
             self.close()
             if "bad" in box:
                 return Outcome(False, error={"type": "ProtocolError", "message": str(box["bad"])})
