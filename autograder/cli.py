@@ -67,6 +67,27 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build_course(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .authoring import BuildError, build
+
+    try:
+        changed = build(Path(args.root), check=args.check, release=not args.no_release)
+    except BuildError as exc:
+        print(f"convcourse build-course: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        if changed:
+            print("convcourse build-course --check: these files differ from what course/lessons/ generates "
+                  "(run `make course` and commit):\n  " + "\n  ".join(changed), file=sys.stderr)
+            return 1
+        print("convcourse build-course --check: every generated file matches its lesson")
+        return 0
+    print("\n".join(f"wrote {c}" for c in changed) if changed else "convcourse build-course: nothing to change")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="convcourse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -83,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds one call may take (default 10)")
     p.set_defaults(run=_cmd_grade)
+    p = sub.add_parser("build-course", help="generate the course notebooks, model answers and student release "
+                                             "from course/lessons/")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file has drifted")
+    p.add_argument("--no-release", action="store_true", help="skip the student release (nbgrader)")
+    p.add_argument("--root", default=".", help="the repository (default: the current folder)")
+    p.set_defaults(run=_cmd_build_course)
     p = sub.add_parser("examples", help="print the course's worked examples, computed by the reference")
     p.set_defaults(run=_cmd_examples)
     return parser

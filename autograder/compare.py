@@ -16,6 +16,7 @@ from .cases import Case
 from .expected import terms
 from .protocol import Opaque
 from .sandbox import Outcome
+from .stubs import UNANSWERED
 
 __all__ = ["Verdict", "STAGES", "describe_call", "describe_value", "check", "close_enough", "difference"]
 
@@ -172,6 +173,8 @@ def check(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = ())
         return Verdict(False, "runs", f"{call} raised {kind}: {err.get('message', '')}{where}")
     got = outcome.value
     if case.is_answer:
+        if got is UNANSWERED or isinstance(got, Opaque) and got.type_name == "ellipsis":
+            return Verdict(False, "runs", f"{case.function} is not answered yet")
         return _check_answer(case, want, got, call)
     if isinstance(want, np.ndarray):
         verdict = _check_array(case, want, got, call)

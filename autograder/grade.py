@@ -98,9 +98,7 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
         for spec in exercise.functions:
             if identity_comparisons(sub, spec.name):
                 diagnoses["identity-comparison"] += 100  # the static finding explains the failures best
-    score = exercise.points.correctness * passed / max(len(case_results), 1)
-    if passed:  # a stub that passes nothing earns no points for keeping the rules
-        score += sum(exercise.rule_points.get(r.id, 0.0) for r in rules if r.passed)
+    score = exercise.score(passed, len(case_results), [r.id for r in rules if r.passed])
     status = "passed" if passed == len(case_results) else "failed"
     ordered = ranked(diagnoses)
     message = _message(exercise, passed, len(case_results), first_fail, ordered, rules, sub)

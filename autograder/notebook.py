@@ -15,10 +15,15 @@ of what was expected, what came back and where they differ; elsewhere it prints 
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
+import inspect
 import io
 import os
+import re
+import textwrap
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
@@ -27,10 +32,14 @@ from .cases import Case, hidden_cases, public_cases
 from .diagnose import hint, judge, ranked
 from .expected import expected
 from .formats.html import exercise_html
-from .results import CaseResult, ExerciseResult
+from .registry import ALLOWED_IMPORTS
+from .results import CaseResult, ExerciseResult, RuleResult
+from .rules import check_rules
 from .sandbox import Outcome
+from .stubs import is_stub
+from .submission import Source, Submission
 
-__all__ = ["check", "CheckReport"]
+__all__ = ["check", "autograde", "kernel_rules", "CheckReport", "Score"]
 
 
 class CheckReport:
@@ -73,6 +82,8 @@ def _run(fn, case: Case) -> Outcome:
         value = fn(*[("".join(list(a)) if type(a) is str else a) for a in args])
     except Exception as exc:  # noqa: BLE001 - the student's error is the feedback
         return Outcome(False, error={"type": type(exc).__name__, "message": str(exc)[:500]})
+    if value is None and is_stub(fn):
+        return Outcome(False, error={"type": "NotImplementedError", "message": "the body is still empty"})
     return Outcome(True, value=value, args_after=tuple(args))
 
 
@@ -188,14 +199,75 @@ def _bar_chart(ratios: dict[str, float], workload: str) -> str:
             f"src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'/>")
 
 
-def check(target, *, hidden: int = 3, student: str | None = None, show: bool = True, perf: bool = False,
-          **answers):
+def _evaluate(exercise: registry.Exercise, functions: dict, answers: dict, cases: list[Case],
+              rules: list[RuleResult] | None = None) -> CheckReport:
+    """Run ``cases`` on the student's ``functions`` (name -> callable) and ``answers`` (name -> value)."""
+    results, diagnoses, pictures, first_fail = [], Counter(), {}, None
+    for case in cases:
+        if case.is_answer:
+            outcome = Outcome(True, value=answers[case.function]) if case.function in answers else \
+                Outcome(False, error={"type": "NameError", "message": f"pass {case.function}=... to check()"})
+        elif case.function in functions:
+            outcome = _run(functions[case.function], case)
+        else:
+            outcome = Outcome(False, error={"type": "NameError", "message": f"pass {case.function} to check()"})
+        want = expected(case)
+        spec_names = () if case.is_answer else tuple(p.name for p in exercise.function(case.function).params)
+        verdict, found = judge(case, want, outcome, spec_names)
+        diagnoses.update(found)
+        if not verdict.passed and outcome.ok and not case.is_answer and not case.hidden \
+                and isinstance(want, np.ndarray):
+            pic = _picture(want, outcome.value)
+            if pic:
+                pictures[case.name] = pic
+        if not verdict.passed and first_fail is None:
+            first_fail = verdict
+        results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
+                                  function=case.function, note=case.note))
+    passed = sum(r.passed for r in results)
+    rules = rules or []
+    ordered = ranked(diagnoses)
+    if first_fail is not None and first_fail.message.endswith(("is not implemented yet", "is not answered yet")):
+        what = "answer" if exercise.answers else "function"
+        message = f"Not implemented yet: write the {what} above, then run this check again."
+        if passed:
+            message = f"{passed} of {len(results)} cases pass. {first_fail.message}."
+    elif passed == len(results):
+        message = f"All {len(results)} cases pass."
+    else:
+        message = f"{passed} of {len(results)} cases pass. {first_fail.message}."
+        if ordered:
+            message += f" Likely cause: {hint(ordered[0])}"
+    broken = [r for r in rules if not r.passed]
+    if broken and passed:
+        message += " Rules: " + "; ".join(r.message for r in broken) + "."
+    score = exercise.score(passed, len(results), [r.id for r in rules if r.passed])
+    result = ExerciseResult(exercise.slug, "passed" if passed == len(results) else "failed", round(score, 4),
+                            exercise.points.correctness + (exercise.points.rules if rules else 0.0), passed,
+                            len(results), rules=rules, diagnoses=ordered, message=message, cases=results)
+    return CheckReport(result, pictures)
+
+
+def _show(report: CheckReport) -> None:
+    if _in_notebook():
+        from IPython.display import HTML, display
+
+        display(HTML(report._repr_html_()))
+    else:
+        print(report)
+
+
+def check(target, *, exercise: str | None = None, hidden: int = 3, student: str | None = None,
+          show: bool = True, perf: bool = False, **answers):
     """Check one exercise function (or the answers of a by-hand exercise) and show the report.
 
     Parameters
     ----------
     target : function or str
         The student's function (found by its catalogue name), or an exercise slug.
+    exercise : str, optional
+        Check ``target`` as this catalogue function (a slug or function name) whatever its own name, e.g.
+        a first attempt ``convolve_grayscale_valid_loops`` as ``"convolve_grayscale_valid"``.
     hidden : int
         How many hidden cases to add to the public ones (default 3).
     student : str, optional
@@ -208,61 +280,167 @@ def check(target, *, hidden: int = 3, student: str | None = None, show: bool = T
         chart of where it stands among the canonical implementations.
     **answers
         For exercises answered with numbers: ``output_00=..., output_full=...``.
+
+    Notes
+    -----
+    The loop budget and the import rules are checked too when the function's source can be read; they
+    are reported, and their points counted, by :func:`autograde`.
     """
-    exercise, only = _exercise_for(target)
-    student = student or os.environ.get("CONVCOURSE_STUDENT", "practice")
-    cases = public_cases(exercise.slug) + hidden_cases(exercise.slug, student)[:hidden] if exercise.functions \
-        else public_cases(exercise.slug)
-    if only is not None and exercise.functions:
+    ex, only = _exercise_for(exercise if exercise is not None else target)
+    if callable(target) and only is None and ex.functions:
+        own = getattr(target, "__name__", "")
+        only = own if exercise is None and own in ex.names else ex.functions[0].name
+    student = _student(student)
+    cases = public_cases(ex.slug) + hidden_cases(ex.slug, student)[:hidden] if ex.functions \
+        else public_cases(ex.slug)
+    if only is not None and ex.functions:
         cases = [c for c in cases if c.function == only]
-    results, diagnoses, pictures, first_fail = [], Counter(), {}, None
-    for case in cases:
-        if case.is_answer:
-            outcome = Outcome(True, value=answers[case.function]) if case.function in answers else \
-                Outcome(False, error={"type": "NameError", "message": f"pass {case.function}=... to check()"})
-        else:
-            fn = target if callable(target) and getattr(target, "__name__", "") == case.function else None
-            outcome = _run(fn, case) if fn else Outcome(False, error={"type": "NameError",
-                                                                     "message": f"pass {case.function} to check()"})
-        want = expected(case)
-        spec_names = tuple(p.name for p in registry.get(exercise.slug).function(case.function).params) \
-            if not case.is_answer else ()
-        verdict, found = judge(case, want, outcome, spec_names)
-        diagnoses.update(found)
-        if not verdict.passed and outcome.ok and not case.is_answer:
-            if not case.hidden and isinstance(want, np.ndarray):
-                pic = _picture(want, outcome.value)
-                if pic:
-                    pictures[case.name] = pic
-        if not verdict.passed and first_fail is None:
-            first_fail = verdict
-        results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
-                                  function=case.function, note=case.note))
-    passed = sum(r.passed for r in results)
-    ordered = ranked(diagnoses)
-    if first_fail is not None and first_fail.message.endswith("is not implemented yet"):
-        message = "Not implemented yet: write the function, then run this check again."
-    elif passed == len(results):
-        message = f"All {len(results)} cases pass."
-    else:
-        message = f"{passed} of {len(results)} cases pass. {first_fail.message}."
-        if ordered:
-            message += f" Likely cause: {hint(ordered[0])}"
-    score = exercise.points.correctness * passed / max(len(results), 1)
-    result = ExerciseResult(exercise.slug, "passed" if passed == len(results) else "failed", round(score, 4),
-                            exercise.points.correctness, passed, len(results), diagnoses=ordered, message=message,
-                            cases=results)
-    if perf and passed == len(results) and exercise.tier_workload and callable(target):
-        result.tier, perf_html = _perf(exercise, target)
-        result.message += " " + perf_html.split("<br/>")[0]
-        pictures["perf"] = perf_html
-    report = CheckReport(result, pictures)
+    functions = {only: target} if callable(target) and only else {}
+    report = _evaluate(ex, functions, answers, cases, kernel_rules(ex, functions) if functions else None)
+    if perf and report.passed and ex.tier_workload and callable(target):
+        report.result.tier, perf_html = _perf(ex, target)
+        report.result.message += " " + perf_html.split("<br/>")[0]
+        report.pictures["perf"] = perf_html
     if not show:
         return report
-    if _in_notebook():
-        from IPython.display import HTML, display
-
-        display(HTML(report._repr_html_()))
-    else:
-        print(report)
+    _show(report)
     return None
+
+
+class Score(float):
+    """The points of an autograded cell: a number for nbgrader (its partial credit) that shows the report.
+
+    nbgrader reads a grade cell's ``text/plain`` result as its partial credit; Jupyter shows the HTML.
+    """
+
+    report: CheckReport
+
+    def __new__(cls, value: float, report: CheckReport):
+        obj = super().__new__(cls, round(value, 4))
+        obj.report = report
+        return obj
+
+    def __repr__(self) -> str:
+        return f"{float(self):g}"
+
+    def _repr_html_(self) -> str:
+        r = self.report.result
+        return (f"<p><b>Points: {float(self):g} of {r.max_score:g}</b> (cases {r.passed} of {r.total}"
+                f"{', rules ' + ', '.join(x.id + (' kept' if x.passed else ' broken') for x in r.rules) if r.rules else ''})"
+                f"</p>{self.report._repr_html_()}")
+
+
+def autograde(slug: str, *functions, hidden: bool = False, student: str | None = None, **answers) -> Score:
+    """Grade one exercise in an nbgrader test cell: its cases and its rules, as partial credit.
+
+    Parameters
+    ----------
+    slug : str
+        The exercise (registry slug).
+    *functions : callable
+        The student's functions of the exercise, found by their catalogue names.
+    hidden : bool
+        Add the student's hidden cases (set inside the cell's ``### BEGIN HIDDEN TESTS`` region, so only
+        nbgrader's autograde runs them).
+    student : str, optional
+        Seeds the hidden cases; by default ``$CONVCOURSE_STUDENT``, else the student folder nbgrader
+        autogrades in (``autograded/<student>/<assignment>``), else "practice".
+    **answers
+        The numbers of an exercise answered by hand.
+
+    Returns
+    -------
+    Score
+        A float between 0 and the exercise's points without a tier (correctness + rules), which nbgrader
+        reads as the cell's partial credit; in Jupyter it displays the report.
+
+    Notes
+    -----
+    Anything written to standard error while grading (a NumPy warning from the student's code, a library
+    log line) is captured into the report: nbgrader gives no credit to a cell that wrote to stderr.
+    """
+    ex = registry.get(slug)
+    by_name = {getattr(f, "__name__", ""): f for f in functions}
+    fns = {spec.name: by_name.get(spec.name, functions[i] if i < len(functions) else None)
+           for i, spec in enumerate(ex.functions)}
+    fns = {k: v for k, v in fns.items() if callable(v)}
+    student = _student(student)
+    cases = public_cases(slug) + (hidden_cases(slug, student) if hidden else [])
+    captured = io.StringIO()
+    with contextlib.redirect_stderr(captured):
+        report = _evaluate(ex, fns, answers, cases, kernel_rules(ex, fns) if ex.functions else None)
+    text = captured.getvalue().strip()
+    if text:
+        report.result.message += f" (Written to stderr while grading: {text[:300]})"
+    return Score(report.result.score, report)
+
+
+def _student(student: str | None) -> str:
+    if student:
+        return student
+    if os.environ.get("CONVCOURSE_STUDENT"):
+        return os.environ["CONVCOURSE_STUDENT"]
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        here = Path.cwd()
+        if here.parent.parent.name == "autograded":
+            return here.parent.name
+    return "practice"
+
+
+def _helpers(functions) -> list:
+    """The functions and, transitively, the notebook functions they use (by name, through their globals)."""
+    def names(code):
+        yield from code.co_names
+        for const in code.co_consts:
+            if inspect.iscode(const):
+                yield from names(const)
+
+    seen, stack = {}, list(functions)
+    while stack:
+        fn = stack.pop()
+        if not inspect.isfunction(fn) or fn.__name__ in seen:
+            continue
+        seen[fn.__name__] = fn
+        for name in names(fn.__code__):
+            obj = fn.__globals__.get(name)
+            if inspect.isfunction(obj) and obj.__module__ == fn.__module__:
+                stack.append(obj)
+    return list(seen.values())
+
+
+def kernel_rules(exercise: registry.Exercise, functions: dict) -> list[RuleResult] | None:
+    """The exercise's rules for functions defined in this kernel, read from their source.
+
+    The loop budget and the calls come from :func:`autograder.rules.check_rules` on the functions' own
+    source (and the notebook functions they use); imports also count the names those functions take from
+    their globals (``from scipy.signal import correlate2d`` in another cell). None when there are no rules
+    or the source cannot be read.
+    """
+    if exercise.loop_budget is None or not functions:
+        return None
+    fns = _helpers(functions.values())
+    renamed = {fn.__name__: name for name, fn in functions.items() if getattr(fn, "__name__", name) != name}
+    try:
+        texts = [textwrap.dedent(inspect.getsource(f)) for f in fns]
+    except (OSError, TypeError):
+        return None
+    # checked as another function (check(first_try, exercise=...)): read it under the catalogue name
+    sub = Submission("notebook", [
+        Source(label=f"`{f.__name__}`", path="notebook",
+               text=re.sub(rf"^def {re.escape(f.__name__)}\(", f"def {renamed[f.__name__]}(", t, count=1, flags=re.M)
+               if f.__name__ in renamed else t)
+        for f, t in zip(fns, texts)])
+    rules = check_rules(sub, exercise)
+    used = []
+    for fn in fns:
+        for name in fn.__code__.co_names:
+            obj = fn.__globals__.get(name)
+            origin = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None) \
+                if inspect.isfunction(obj) or inspect.isclass(obj) or inspect.isbuiltin(obj) else None
+            root = (origin or "").split(".")[0]
+            if origin and root not in ALLOWED_IMPORTS and root not in ("builtins", fn.__module__.split(".")[0]):
+                used.append(f"`{name}` comes from {origin}, which is not allowed (only numpy and math)")
+    if used:
+        rules = [RuleResult("forbidden-import", False, "; ".join(sorted(set(used))), r.line)
+                 if r.id == "forbidden-import" else r for r in rules]
+    return rules

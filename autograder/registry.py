@@ -126,6 +126,14 @@ class Exercise:
                 return f
         raise KeyError(name)
 
+    def score(self, passed: int, total: int, rules_kept=()) -> float:
+        """Points without a tier: correctness by the share of cases passed, plus each kept rule's points
+        (none when no case passes: an empty function keeps every rule)."""
+        score = self.points.correctness * passed / max(total, 1)
+        if passed:
+            score += sum(self.rule_points.get(rule, 0.0) for rule in rules_kept)
+        return score
+
     @property
     def max_score(self) -> float:
         """Points available without a tier (tier points join when a tier is measured)."""

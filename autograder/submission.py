@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Source", "Submission", "SubmissionError", "load_submission"]
+from .registry import ALLOWED_IMPORTS
+
+__all__ = ["Source", "Submission", "SubmissionError", "load_submission", "notebook_code"]
 
 
 class SubmissionError(Exception):
@@ -93,23 +95,57 @@ def _cell_text(cell) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
+def _allowed_imports(text: str) -> list[str]:
+    """The top-level ``import numpy`` / ``import math`` statements of a cell, as source lines."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    lines = text.splitlines()
+    out = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            roots = {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            roots = {(node.module or "").split(".")[0]}
+        else:
+            continue
+        if roots <= ALLOWED_IMPORTS:
+            out += lines[node.lineno - 1:node.end_lineno]
+    return out
+
+
+def notebook_code(nb: dict) -> tuple[str, list[tuple[int, int]]]:
+    """The Python the grader reads from a notebook, and ``(cell number, first line)`` of each cell in it.
+
+    In an nbgrader assignment that is the solution cells, preceded by the ``numpy``/``math`` imports of
+    the other code cells (a lesson's set-up cell imports NumPy for everyone); in a plain notebook, every
+    code cell. IPython magics and shell escapes keep their line but lose their command.
+    """
+    cells = nb["cells"]
+    code = [(i + 1, c) for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
+    graded = any((c.get("metadata", {}).get("nbgrader") or {}).get("solution") for _, c in code)
+    lines, spans = [], []
+    for number, cell in code:
+        text = _cell_text(cell)
+        if graded and not (cell.get("metadata", {}).get("nbgrader") or {}).get("solution"):
+            kept = _allowed_imports(text)
+            if not kept:
+                continue
+        else:
+            kept = [_MAGIC.sub(r"\1pass  # \2", line) if _MAGIC.match(line) else line for line in text.splitlines()]
+        spans.append((number, len(lines) + 1))
+        lines += kept + [""]
+    return "\n".join(lines) + "\n", spans
+
+
 def _notebook_source(path: Path) -> Source:
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
-        cells = nb["cells"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        text, spans = notebook_code(nb)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SubmissionError(f"{path}: not a readable notebook ({exc})") from None
-    code = [(i + 1, c) for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
-    graded = [(i, c) for i, c in code if (c.get("metadata", {}).get("nbgrader") or {}).get("solution")]
-    chosen = graded or code
-    lines, spans = [], []
-    for number, cell in chosen:
-        spans.append((number, len(lines) + 1))
-        for line in _cell_text(cell).splitlines():
-            # IPython magics and shell escapes are not Python: keep the line count, drop the command.
-            lines.append(_MAGIC.sub(r"\1pass  # \2", line) if _MAGIC.match(line) else line)
-        lines.append("")
-    return Source(label=path.name, text="\n".join(lines) + "\n", path=str(path), cells=spans)
+    return Source(label=path.name, text=text, path=str(path), cells=spans)
 
 
 def _file_source(path: Path) -> Source:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 
 from autograder.notebook import check
 
@@ -17,8 +18,16 @@ def _module(path: Path):
     return mod
 
 
+def _solutions():
+    """Every model answer (solutions/*.py, generated from the lessons) in one namespace."""
+    ns = {}
+    for path in sorted((ROOT / "solutions").glob("[0-9]*.py")):
+        ns.update(vars(_module(path)))
+    return SimpleNamespace(**ns)
+
+
 def test_model_solution_passes_every_case():
-    sol = _module(ROOT / "solutions" / "solutions.py")
+    sol = _solutions()
     for fn in (sol.convolve, sol.pool, sol.conv_params, sol.conv_output_size, sol.convolve_transpose):
         report = check(fn, show=False)
         assert report.passed, str(report)
@@ -51,7 +60,7 @@ def test_answers_are_passed_explicitly():
 
 
 def test_perf_shows_a_tier_and_a_chart():
-    sol = _module(ROOT / "solutions" / "solutions.py")
+    sol = _solutions()
     report = check(sol.pool, perf=True, show=False)
     assert report.result.tier in ("reference-class", "fast", "vectorized", "loops")
     assert "Tier:" in report.result.message and "against the reference" in report.result.message
@@ -63,7 +72,7 @@ def test_from_autograder_import_check_stays_the_function():
     """Importing the package's check twice (as notebooks do, cell after cell) keeps giving the function."""
     import autograder
 
-    sol = _module(ROOT / "solutions" / "solutions.py")
+    sol = _solutions()
     autograder.check(sol.conv_params, show=False)
     from autograder import check as again
 

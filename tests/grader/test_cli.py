@@ -33,7 +33,7 @@ def test_json_to_stdout_is_the_only_output_and_lists_every_exercise():
 
 
 def test_files_and_table(tmp_path):
-    proc = run(ROOT / "solutions" / "solutions.py", "--json", tmp_path / "r.json", "--gradescope",
+    proc = run(ROOT / "solutions", "--json", tmp_path / "r.json", "--gradescope",
                tmp_path / "gs.json", "--junit", tmp_path / "j.xml", "--no-perf")
     assert proc.returncode == 0, proc.stderr
     assert "convolve_grayscale_valid" in proc.stdout and "passed" in proc.stdout

@@ -1,0 +1,30 @@
+"""Recognise an exercise the student has not started: the student release's empty function bodies.
+
+nbgrader's solution regions become ``# YOUR CODE HERE`` in the student release (course/nbgrader_config.py),
+so an untouched exercise is a function whose body is only its docstring: it returns None. Telling that apart
+from a wrong answer lets every check say "not implemented yet" instead of "returned None".
+"""
+
+from __future__ import annotations
+
+import dis
+
+__all__ = ["is_stub", "UNANSWERED"]
+
+#: What the student release assigns to a by-hand answer before the student writes one: ``output_00 = ...``.
+UNANSWERED = Ellipsis
+
+_IGNORED = {"RESUME", "NOP", "CACHE", "EXTENDED_ARG", "COPY_FREE_VARS", "MAKE_CELL"}
+
+
+def is_stub(fn) -> bool:
+    """Whether ``fn`` does nothing but return None (a body of docstring, comments, ``pass`` or ``...``).
+
+    Reads the byte code, so it works without the source (functions defined in a notebook cell, in a
+    sandboxed child). Anything that is not a plain Python function is not a stub.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in _IGNORED]
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
