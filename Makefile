@@ -2,17 +2,17 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-dev
+STAMP  := $(VENV)/.installed-dev-course
 
-.PHONY: setup test demo bench lab clean
+.PHONY: setup test demo bench lab course clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,course]'
 	touch $(STAMP)
 
-## setup: .venv with the project and its dev extras; Numba kernels compiled into the cache
+## setup: .venv with the project, its dev and course extras (JupyterLab, nbgrader); Numba kernels compiled
 setup: $(STAMP)
 	$(BIN)/convcourse warmup
 
@@ -39,10 +39,13 @@ bench: setup
 	  || echo "PyTorch's CPU build is not available here: the torch column stays empty"
 	$(BIN)/python benchmarks/run.py
 
-## lab: JupyterLab on the student notebooks
+## lab: JupyterLab on the student notebooks (start with 01_convolution_by_hand)
 lab: setup
-	$(BIN)/python -m pip install --quiet -e '.[dev,course]'
 	$(BIN)/jupyter lab exercises/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+## course: rebuild course/source, solutions/ and exercises/ from course/lessons/ (tests fail on drift)
+course: setup
+	$(BIN)/convcourse build-course
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -31,7 +31,7 @@ def caption(fig, text: str):
     """Put the one-line 'what to see' under the figure (tests look for it)."""
     fig.text(0.5, 0.005, text, ha="center", va="bottom", fontsize=9, style="italic", wrap=True)
     fig._convcourse_caption = text
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.07, 1, 0.97))
     return fig
 
 
@@ -45,8 +45,10 @@ def _grid(ax, a, title="", numbers=True, cmap="Greys", vmin=None, vmax=None, fmt
         lo, hi = np.nanmin(a), np.nanmax(a)
         mid = (lo + hi) / 2
         for (r, c), v in np.ndenumerate(a):
+            if mask is not None and mask[r, c]:
+                continue
             colour = "white" if cmap == "Greys" and v > mid else "black"
-            ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=9, color=colour)
+            ax.text(c, r, fmt.format(v + 0.0), ha="center", va="center", fontsize=9, color=colour)
     ax.set_xticks(range(a.shape[1]))
     ax.set_yticks(range(a.shape[0]))
     ax.tick_params(labelsize=7, length=0)
@@ -207,6 +209,14 @@ def slider(image: np.ndarray, kernel: np.ndarray):
                                                                 description="window"))
 
 
+def _feature_map(ax, fmap, kernel):
+    if abs(kernel.sum()) > 0.5:     # blur, sharpen: still a picture
+        ax.imshow(fmap, cmap="gray", vmin=np.percentile(fmap, 1), vmax=np.percentile(fmap, 99))
+    else:                           # edges, differences: signed responses, the strongest 1% saturate
+        lim = np.percentile(np.abs(fmap), 99) or 1.0
+        ax.imshow(fmap, cmap="RdBu_r", vmin=-lim, vmax=lim)
+
+
 def feature_maps(photo: np.ndarray, kernels: dict, convolve):
     """``convolve`` (valid, grayscale) of the photograph with each kernel: one feature map per kernel."""
     plt = _plt()
@@ -219,16 +229,12 @@ def feature_maps(photo: np.ndarray, kernels: dict, convolve):
     axes[0].set_title(f"photo {photo.shape[0]}x{photo.shape[1]}", fontsize=10)
     for ax, (name, k) in zip(axes[1:], kernels.items()):
         fmap = convolve(photo[None], k)[0]
-        lim = np.abs(fmap).max() or 1.0
-        if k.min() >= 0:
-            ax.imshow(fmap, cmap="gray")
-        else:
-            ax.imshow(fmap, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        _feature_map(ax, fmap, k)
         ax.set_title(f"{name} -> {fmap.shape[0]}x{fmap.shape[1]}", fontsize=10)
     for ax in axes:
         ax.axis("off")
-    return caption(fig, "Edge kernels light up (red/blue) only where brightness changes in their direction; "
-                         "the blur smooths, the sharpen exaggerates detail.")
+    return caption(fig, "Edge kernels light up (red: brighter on the left or top; blue: the other way) only "
+                         "where brightness changes in their direction; the blur smooths, the sharpen crispens.")
 
 
 # ---------------------------------------------------------------------------------- lesson 2
@@ -307,15 +313,14 @@ def channels_picture(rgb: np.ndarray, kernels: np.ndarray, convolve):
     plt = _plt()
     maps = convolve(rgb[None], kernels, padding="same")[0]
     nc = kernels.shape[3]
-    fig, axes = plt.subplots(2, max(4, nc), figsize=(2.6 * max(4, nc), 5.6))
+    fig, axes = plt.subplots(2, max(4, nc), figsize=(2.6 * max(4, nc), 6.2))
     axes[0, 0].imshow(np.clip(rgb, 0, 1))
     axes[0, 0].set_title(f"input {rgb.shape[0]}x{rgb.shape[1]}x{rgb.shape[2]}", fontsize=9)
     for c, name in enumerate(("red", "green", "blue")):
         axes[0, c + 1].imshow(rgb[..., c], cmap="gray")
         axes[0, c + 1].set_title(f"channel {c} ({name})", fontsize=9)
     for f in range(nc):
-        lim = np.abs(maps[..., f]).max() or 1.0
-        axes[1, f].imshow(maps[..., f], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        _feature_map(axes[1, f], maps[..., f], kernels[..., f])
         axes[1, f].set_title(f"filter {f}: {maps.shape[0]}x{maps.shape[1]}", fontsize=9)
     for ax in axes.ravel():
         ax.axis("off")

@@ -89,10 +89,7 @@ def _run(fn, case: Case) -> Outcome:
 
 def _picture(want: np.ndarray, got) -> str | None:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure   # not pyplot: the notebook's own backend stays as it is
     except ImportError:
         return None
 
@@ -108,7 +105,8 @@ def _picture(want: np.ndarray, got) -> str | None:
         panels.append(("received", g))
         if g.shape == panels[0][1].shape:
             panels.append(("where they differ", np.abs(g - panels[0][1]) > 1e-6 * (1 + np.abs(panels[0][1]))))
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 2.6))
+    fig = Figure(figsize=(2.6 * len(panels), 2.6))
+    axes = fig.subplots(1, len(panels))
     values = [p[1] for p in panels if p[1].dtype != bool]
     lo = min(float(v.min()) for v in values)
     hi = max(float(v.max()) for v in values)
@@ -123,7 +121,6 @@ def _picture(want: np.ndarray, got) -> str | None:
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png", dpi=80)
-    plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode()
     return f"<img alt='expected, received and where they differ (first image)' src='data:image/png;base64,{data}'/>"
 
@@ -174,16 +171,14 @@ def _perf(exercise, fn) -> tuple[str, str]:
 
 def _bar_chart(ratios: dict[str, float], workload: str) -> str:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure   # not pyplot: the notebook's own backend stays as it is
     except ImportError:
         return ""
     from .tiers import THRESHOLDS
 
     names = list(ratios)
-    fig, ax = plt.subplots(figsize=(6, 0.35 * len(names) + 1))
+    fig = Figure(figsize=(6, 0.35 * len(names) + 1))
+    ax = fig.subplots()
     ax.barh(names, [max(ratios[n], 0.1) for n in names],
             color=["#cf222e" if n == "you" else "#8c959f" for n in names])
     ax.set_xscale("log")
@@ -194,7 +189,6 @@ def _bar_chart(ratios: dict[str, float], workload: str) -> str:
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png", dpi=80)
-    plt.close(fig)
     return ("<br/><img alt='your time against the reference and the canonical implementations' "
             f"src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'/>")
 
@@ -369,6 +363,8 @@ def autograde(slug: str, *functions, hidden: bool = False, student: str | None =
     captured = io.StringIO()
     with contextlib.redirect_stderr(captured):
         report = _evaluate(ex, fns, answers, cases, kernel_rules(ex, fns) if ex.functions else None)
+    if hidden and ex.functions:
+        report.result.message += f" Hidden cases drawn for student {student!r}."
     text = captured.getvalue().strip()
     if text:
         report.result.message += f" (Written to stderr while grading: {text[:300]})"

@@ -21,7 +21,8 @@ from autograder.reference import examples
 # ## Why convolution?
 #
 # Take a small grayscale image of 28×28 pixels. A dense (fully connected) layer that maps it to an output of
-# 26×26 numbers connects every pixel to every output: {{dense_params(28 * 28, 26 * 26)}} parameters. A
+# {{conv_output_size(28, 3)}}×{{conv_output_size(28, 3)}} numbers (what a 3×3 kernel makes of it) connects every pixel to every output:
+# {{dense_params(28 * 28, conv_output_size(28, 3) ** 2)}} parameters. A
 # convolutional layer with 32 filters of 3×3 produces 32 such maps with only
 # {{conv_params(3, 3, 1, 32)}} parameters, because of two ideas:
 #
@@ -52,7 +53,8 @@ figures.classic_example(image, kernel);
 # %% [markdown]
 # Put the kernel on the top-left 3×3 window of the image, multiply each pixel by the weight on top of
 # it, and add the nine products. That sum is `output[0, 0]`. Then move one pixel right for `output[0, 1]`,
-# and so on: a 5×5 image has room for 3 positions across and 3 down, so the output is 3×3.
+# and so on: a 5×5 image has room for {{conv_output_size(5, 3)}} positions across and {{conv_output_size(5, 3)}} down, so the output is
+# {{conv_output_size(5, 3)}}×{{conv_output_size(5, 3)}}.
 #
 # **Exercise (by hand).** Work out `output[0, 0]` with pencil and paper (no code!), then the whole 3×3
 # output. Write your numbers below: `output_00` is a number, `output_full` a list of 3 rows of 3 numbers.
@@ -192,5 +194,6 @@ photo = figures.sample_photo(256)
 figures.feature_maps(photo, figures.KERNELS, convolve=figures.yours_or_reference(convolve_grayscale_valid));
 
 # %% [markdown]
-# Look at the output sizes in the titles: a 3×3 kernel loses 2 rows and 2 columns, the 5×5 blur loses 4.
+# Look at the output sizes in the titles: a 3×3 kernel loses {{256 - conv_output_size(256, 3)}} rows and as many columns, the 5×5 blur
+# loses {{256 - conv_output_size(256, 5)}}.
 # Notebook 2 shows how **padding** keeps the size, and how **stride** and **dilation** change it.

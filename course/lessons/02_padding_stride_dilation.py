@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 2. Padding, stride and dilation
 #
-# A 3×3 kernel on a 28×28 image gives a 26×26 output: every layer shaves off a border. Three knobs
+# A 3×3 kernel on a 28×28 image gives a {{conv_output_size(28, 3)}}×{{conv_output_size(28, 3)}} output: every layer shaves off a border. Three knobs
 # control the output size:
 #
 # * **padding** adds zeros around the image, so the kernel can centre on edge pixels;
@@ -189,7 +189,7 @@ figures.stride_grid(7, 3, (2, 2));
 
 # %% [markdown]
 # With dilation `(dh, dw)`, kernel tap `(a, b)` reads the pixel `(a * dh, b * dw)` away from the window's
-# corner: a 3×3 kernel with dilation 2 sees a 5×5 area with the same 9 weights. Stacking dilated layers
+# corner: a 3×3 kernel with dilation 2 sees a {{R.geometry.effective_kernel_size(3, 2)}}×{{R.geometry.effective_kernel_size(3, 2)}} area with the same 9 weights. Stacking dilated layers
 # grows the receptive field quickly, which is why segmentation networks use them.
 
 # %%

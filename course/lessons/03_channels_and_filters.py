@@ -234,6 +234,23 @@ def depthwise_convolve(images, kernels, padding="same", stride=(1, 1)):
 # %% [autograde depthwise_convolve]
 
 # %% [markdown]
+# The same Sobel kernel, depthwise, on each colour channel: three maps, one per channel. The edges
+# differ where colours differ (the flag's red stripes barely show in the red channel's map).
+
+# %%
+depthwise = figures.yours_or_reference(depthwise_convolve)
+sobel = np.repeat(figures.KERNELS["Sobel x"][:, :, None, None], 3, axis=2)      # (3, 3, 3, 1)
+maps = depthwise(rgb[None], sobel)[0]
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
+for c, (ax, colour) in enumerate(zip(axes, ("red", "green", "blue"))):
+    lim = np.percentile(np.abs(maps[..., c]), 99)
+    ax.imshow(maps[..., c], cmap="RdBu_r", vmin=-lim, vmax=lim)
+    ax.set_title(f"Sobel x on the {colour} channel")
+    ax.axis("off")
+figures.caption(fig, f"Depthwise: {maps.shape[-1]} input channels, {maps.shape[-1]} maps, no mixing; "
+                     "a 1x1 convolution after it would mix them (a separable convolution).");
+
+# %% [markdown]
 # ## What you built
 #
 # `convolve` is a full convolutional layer (without the bias and the activation). Notebook 4 adds the

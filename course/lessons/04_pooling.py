@@ -16,7 +16,8 @@ from autograder.reference import examples
 # %% [markdown]
 # ## Max pooling by hand
 #
-# A 4×4 input, 2×2 windows, stride 2: four windows that do not overlap, so a 2×2 output. Each output is
+# A 4×4 input, 2×2 windows, stride 2: windows that do not overlap, so a
+# {{conv_output_size(4, 2, stride=2)}}×{{conv_output_size(4, 2, stride=2)}} output. Each output is
 # the largest value of its window.
 
 # %%

@@ -59,10 +59,10 @@ def separable_params(kh, kw, in_channels, filters, depth_multiplier=1, use_bias=
 # %% [markdown]
 # ## Conv versus Dense
 #
-# A 3×3 conv layer with one filter on a 28×28 image makes a 26×26 map. A dense layer that produced
-# 676 = 26×26 numbers from the flattened image would need {{dense_params(28 * 28, 26 * 26)}} parameters
+# A 3×3 conv layer with one filter on a 28×28 image makes a {{conv_output_size(28, 3)}}×{{conv_output_size(28, 3)}} map. A dense layer that
+# produced those {{conv_output_size(28, 3) ** 2}} numbers from the flattened image would need {{dense_params(28 * 28, 26 * 26)}} parameters
 # against the conv layer's {{conv_params(3, 3, 1, 1)}}, and it would have to learn the same edge detector
-# separately at each of the 676 positions. Even 32 filters ({{conv_params(3, 3, 1, 32)}} parameters) cost
+# separately at each of the {{conv_output_size(28, 3) ** 2}} positions. Even 32 filters ({{conv_params(3, 3, 1, 32)}} parameters) cost
 # {{dense_params(28 * 28, 26 * 26) // conv_params(3, 3, 1, 32)}} times less than that one dense layer.
 #
 # The cell computes the comparison with your functions (or the reference's until yours pass).
@@ -73,6 +73,15 @@ dense_count = figures.yours_or_reference(dense_params)
 print(f"Dense(676) on the flattened 28x28 image: {dense_count(28 * 28, 676):>9,} parameters")
 print(f"Conv2D(1 filter, 3x3), 26x26 output:     {conv_count(3, 3, 1, 1):>9,}")
 print(f"Conv2D(32 filters, 3x3), 32 such maps:   {conv_count(3, 3, 1, 32):>9,}")
+
+counts = {"Dense(676)\non 28x28": dense_count(28 * 28, 676), "Conv2D(1, 3x3)": conv_count(3, 3, 1, 1),
+          "Conv2D(32, 3x3)": conv_count(3, 3, 1, 32)}
+fig, ax = plt.subplots(figsize=(7, 2.6))
+bars = ax.barh(list(counts), list(counts.values()), color=["#8c959f", "#0969da", "#0969da"])
+ax.bar_label(bars, labels=[f"{v:,}" for v in counts.values()], padding=3)
+ax.set_xscale("log")
+ax.set_xlabel("parameters (log scale)")
+figures.caption(fig, "Each step on the log scale is 10x: the dense layer needs thousands of times more weights.");
 
 # %% [markdown]
 # ## Shapes through a small CNN
@@ -115,6 +124,6 @@ for name, shape, params in table:
 figures.cnn_shapes(table);
 
 # %% [markdown]
-# Notice the 5×5 map after the second pooling: 11 is odd, and pooling floors, so the last row and column
-# are dropped. With global average pooling, the dense layer has only {{dense_params(64, 10)}} parameters;
-# flattening the 5×5×64 maps instead would need {{dense_params(5 * 5 * 64, 10)}}.
+# Notice the {{small_cnn_table()[3][1][:2]}} map after the second pooling: the {{small_cnn_table()[2][1][0]}} rows before it are an odd
+# number, and pooling floors, so the last row and column are dropped. With global average pooling, the dense layer has only {{dense_params(64, 10)}} parameters;
+# flattening the {{small_cnn_table()[3][1]}} maps instead would need {{dense_params(math.prod(small_cnn_table()[3][1]), 10)}}.

@@ -77,3 +77,104 @@ def test_from_autograder_import_check_stays_the_function():
     from autograder import check as again
 
     assert callable(again) and again(sol.conv_params, show=False).passed
+
+
+def test_pictures_leave_the_notebooks_matplotlib_backend_alone():
+    """check() draws without pyplot: switching the backend to Agg would hide every later figure."""
+    import matplotlib
+
+    matplotlib.use("svg")
+    mod = _module(ROOT / "tests" / "submissions" / "even-kernel-symmetric-crop" / "submission.py")
+    assert check(mod.convolve_grayscale_same, show=False).pictures
+    assert matplotlib.get_backend() == "svg"
+
+
+def test_an_empty_function_is_not_implemented_and_a_missing_return_is_not():
+    def convolve_grayscale_valid(images, kernel):
+        """Only the docstring, as the student release leaves it."""
+        # YOUR CODE HERE
+
+    report = check(convolve_grayscale_valid, show=False)
+    assert report.result.message.startswith("Not implemented yet") and report.result.score == 0
+
+    def convolve_grayscale_same(images, kernel):
+        out = images * 1.0  # noqa: F841 - forgot `return out`
+
+    report = check(convolve_grayscale_same, show=False)
+    assert "returned None" in report.result.message or "None" in report.result.message
+    assert not report.result.message.startswith("Not implemented")
+
+
+def test_unanswered_by_hand_answers_say_so():
+    report = check("correlate_by_hand", output_00=..., output_full=..., show=False)
+    assert report.result.message.startswith("Not implemented yet")
+    assert all("not answered yet" in c.message for c in report.result.cases)
+
+
+def test_autograde_gives_partial_credit_as_a_number_and_counts_the_rules():
+    from autograder.notebook import autograde
+
+    sol = _solutions()
+    full = autograde("convolve", sol.convolve, hidden=True, student="zoe")
+    assert float(full) == 8.0 and repr(full) == "8" and "Points: 8 of 8" in full._repr_html_()
+    loops = _module(ROOT / "tests" / "submissions" / "even-kernel-symmetric-crop" / "submission.py")
+    part = autograde("convolve_grayscale_same", loops.convolve_grayscale_same)
+    assert 0 < float(part) < 8 and float(repr(part)) == float(part)
+    assert autograde("correlate_by_hand", output_00=1, output_full=[[1, 3, -2], [-1, 0, 3], [-1, -1, 2]]) == 2.0
+
+
+def test_autograde_keeps_stderr_out_of_the_cell(capsys):
+    """nbgrader gives 0 to a grade cell that wrote to stderr: a student's NumPy warning must not cost the
+    points, so autograde captures it into the report."""
+    import sys
+
+    from autograder.notebook import autograde
+
+    sol = _solutions()
+
+    def global_average_pool(images):
+        print("a note on stderr", file=sys.stderr)
+        return sol.global_average_pool(images)
+
+    score = autograde("global_average_pool", global_average_pool)
+    assert float(score) == 8.0
+    assert capsys.readouterr().err == ""
+    assert "a note on stderr" in score.report.result.message
+
+
+def test_rules_in_the_kernel_count_helpers_and_names_from_other_modules(tmp_path):
+    from autograder.notebook import kernel_rules
+    from autograder.registry import get
+
+    path = tmp_path / "cells.py"
+    path.write_text(
+        "import numpy as np\n"
+        "import autograder.reference as R\n\n"
+        "def rows(images):\n"
+        "    return [row for row in images]\n\n"
+        "def convolve_grayscale_same(images, kernel):\n"
+        "    for a in range(kernel.shape[0]):\n"
+        "        for b in range(kernel.shape[1]):\n"
+        "            rows(images)\n"
+        "    return R.convolve_grayscale_same(images, kernel)\n")
+    mod = _module(path)
+    rules = {r.id: r for r in kernel_rules(get("convolve_grayscale_same"),
+                                           {"convolve_grayscale_same": mod.convolve_grayscale_same})}
+    assert not rules["loop-budget"].passed and rules["loop-budget"].message.startswith("3 for loops (budget 2)")
+    assert "`rows`, line 2" in rules["loop-budget"].message
+    assert not rules["forbidden-import"].passed and "autograder.reference" in rules["forbidden-import"].message
+
+
+def test_hidden_cases_are_drawn_for_the_student_nbgrader_autogrades(tmp_path, monkeypatch):
+    from autograder.notebook import _student
+
+    folder = tmp_path / "autograded" / "alice" / "01_convolution_by_hand"
+    folder.mkdir(parents=True)
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("CONVCOURSE_STUDENT", raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert _student(None) == "practice"                 # a student's own kernel
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert _student(None) == "alice"
+    monkeypatch.setenv("CONVCOURSE_STUDENT", "bob")
+    assert _student(None) == "bob" and _student("carol") == "carol"

@@ -1,0 +1,141 @@
+"""The six lessons as students and instructors run them: every notebook top to bottom in a real kernel.
+
+* each instructor notebook (course/source) runs with its model answers and earns full marks;
+* each student notebook (exercises/) runs without an error, every check says "not implemented yet" and
+  every autograded cell gives 0;
+* ``nbgrader validate`` passes the sources and fails the blank release, saying so;
+* ``nbgrader autograde`` grades a class (a finished notebook and a blank one) into the gradebook.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="the course extra (make setup installs it)")
+from nbclient import NotebookClient  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMES = [p.stem for p in sorted((ROOT / "course" / "lessons").glob("[0-9][0-9]_*.py"))]
+_RUNS: dict[tuple[str, str], object] = {}
+
+
+def executed(kind: str, name: str):
+    """The notebook ``name`` of ``course/source`` or ``exercises``, run top to bottom (once per session)."""
+    if (kind, name) not in _RUNS:
+        folder = ROOT / ("course/source" if kind == "source" else "exercises") / name
+        nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+        _RUNS[kind, name] = nb
+    return _RUNS[kind, name]
+
+
+def _text(cell) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type in ("display_data", "execute_result"):
+            parts.append(out.data.get("text/html", out.data.get("text/plain", "")))
+        elif out.output_type == "error":
+            parts.append(f"{out.ename}: {out.evalue}")
+    return html.unescape(re.sub(r"<[^>]+>", " ", "\n".join(parts)))
+
+
+def _errors(nb):
+    return [(i, _text(c)[:300]) for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+
+
+def _credit(cell) -> float:
+    """What nbgrader gives a grade cell: 0 on an error or stderr, else the partial credit it printed."""
+    from nbgrader.utils import determine_grade
+
+    return determine_grade(cell)[0]
+
+
+def _grade_cells(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_instructor_notebook_runs_and_earns_full_marks(name):
+    nb = executed("source", name)
+    assert _errors(nb) == []
+    cells = _grade_cells(nb)
+    assert cells
+    for cell in cells:
+        points = cell.metadata["nbgrader"]["points"]
+        assert _credit(cell) == points, (cell.metadata["nbgrader"]["grade_id"], _text(cell)[:500])
+        assert "hidden-1" in _text(cell) or "answer-1" in _text(cell)   # the instructor version runs hidden cases
+    figures = sum(o.get("data", {}).get("image/png") is not None for c in nb.cells for o in c.get("outputs", []))
+    assert figures >= 2, "every lesson shows pictures"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebook_runs_and_says_not_implemented(name):
+    nb = executed("release", name)
+    assert _errors(nb) == []
+    for cell in _grade_cells(nb):
+        text = _text(cell)
+        assert _credit(cell) == 0, cell.metadata["nbgrader"]["grade_id"]
+        assert "Not implemented yet" in text and "Traceback" not in text, text[:300]
+        assert "hidden-1" not in text                              # hidden cases are gone from the release
+    solutions = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("check(") and any(
+                f"solution-{cell.source[6:].split(',')[0].split(')')[0]}" == s for s in solutions):
+            assert "Not implemented yet" in _text(cell), cell.source
+
+
+def _nbgrader(args, cwd, env=None):
+    env = dict(os.environ, **(env or {}))
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=900)
+
+
+@pytest.mark.slow
+def test_nbgrader_validate_passes_sources_and_fails_the_blank_release():
+    sources = [str(ROOT / "course/source" / n / f"{n}.ipynb") for n in NAMES]
+    done = _nbgrader(["validate", *sources], ROOT / "course")
+    assert done.returncode == 0 and "Success! Your notebook passes all the tests." in done.stdout, done.stdout[-2000:]
+    assert "VALIDATION FAILED" not in done.stdout
+    blank = _nbgrader(["validate", str(ROOT / "exercises" / NAMES[0] / f"{NAMES[0]}.ipynb")], ROOT / "course")
+    assert "VALIDATION FAILED ON 2 CELL(S)" in blank.stdout, blank.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_grades_a_class_into_the_gradebook(tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns("gradebook.db", "release", "lessons"))
+    name = NAMES[0]
+    assert _nbgrader(["generate_assignment", name, "--force"], course).returncode == 0
+    for student, folder in (("alice", course / "source"), ("bob", course / "release")):
+        target = course / "submitted" / student / name
+        target.mkdir(parents=True)
+        shutil.copy(folder / name / f"{name}.ipynb", target)
+    done = _nbgrader(["autograde", name, "--force"], course, env={"CONVCOURSE_SECRET": "test-secret"})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        alice = gb.find_submission(name, "alice")
+        bob = gb.find_submission(name, "bob")
+        assert alice.score == alice.max_score > 0
+        assert bob.score == 0
+    graded = nbformat.read(course / "autograded" / "alice" / name / f"{name}.ipynb", as_version=4)
+    text = "\n".join(_text(c) for c in _grade_cells(graded))
+    assert "hidden-1" in text and "Hidden cases drawn for student 'alice'" in text   # her own hidden cases
