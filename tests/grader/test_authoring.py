@@ -117,3 +117,12 @@ def test_check_finds_a_drifted_file_and_a_stale_one(tmp_path):
     assert drifted == ["course/source/04_pooling/04_pooling.ipynb", "solutions/old_answers.py"]
     assert build(tmp_path, release=False) == drifted            # the build mends both
     assert build(tmp_path, check=True, release=False) == []
+
+
+def test_every_figure_a_lesson_draws_has_a_caption():
+    """Lesson cells that draw with matplotlib themselves also call figures.caption (the figures module's
+    own pictures always carry one: test_figures.py)."""
+    for path in lessons(ROOT):
+        for cell in parse_lesson(path).cells:
+            if cell.kind == "code" and "plt.subplots(" in cell.source:
+                assert "figures.caption(fig," in cell.source, (path.name, cell.line)
