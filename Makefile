@@ -20,7 +20,8 @@ setup: $(STAMP)
 test: setup
 	$(BIN)/python -m pytest
 
-## demo: the worked examples, the model solutions and three sample submissions graded, a short benchmark
+## demo: the worked examples, the model solutions and three sample submissions graded, a class graded by
+## nbgrader and by convcourse side by side, a short benchmark
 demo: setup
 	$(BIN)/convcourse examples
 	@echo
@@ -30,6 +31,8 @@ demo: setup
 	  $(BIN)/convcourse grade tests/submissions/$$s --student demo --json - \
 	    | $(BIN)/python -c "import json,sys; [print(f\"{e['slug']}: {e['status']}, {e['score']:g}/{e['max_score']:g}\n  {e['message']}\") for e in json.load(sys.stdin)['exercises'] if e['status'] != 'missing']"; \
 	done
+	@echo
+	$(BIN)/python -m autograder.classdemo
 	@echo
 	$(BIN)/python benchmarks/run.py --quick
 

@@ -67,6 +67,44 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_grade_class(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .classgrade import Settings, grade_class, summary
+    from .submission import SubmissionError
+
+    root = Path(args.dir)
+    out = Path(args.out) if args.out else root.resolve().parent / f"{root.resolve().name}-grades"
+    settings = Settings(perf=not args.no_perf, timeout=args.timeout, gradescope=args.gradescope, junit=args.junit)
+    try:
+        run = grade_class(root, out, settings, workers=args.workers)
+    except SubmissionError as exc:
+        print(f"convcourse grade-class: cannot grade {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nconvcourse grade-class: interrupted; every finished submission is recorded in {out}: "
+              "run the same command again to grade the rest", file=sys.stderr)
+        return 130
+    print(summary(run))
+    if args.gradebook:
+        from .gradebook import write_scores
+
+        url = args.gradebook
+        if url == "auto":
+            course = root if (root / "nbgrader_config.py").exists() else root.resolve().parent
+            url = f"sqlite:///{(course / 'gradebook.db').resolve()}"
+        rows = [(g.entry.student, g.entry.assignment or "", g.result) for g in run.graded if g.result]
+        try:
+            written = write_scores(url, rows)
+        except Exception as exc:  # noqa: BLE001 - the records are safe on disk; say why the gradebook is not
+            print(f"convcourse grade-class: could not write the gradebook {url}: {type(exc).__name__}: {exc}",
+                  file=sys.stderr)
+            return 2
+        print(f"gradebook {url}: {written.updated} grade cells written"
+              + "".join(f"\n  skipped {s}" for s in written.skipped))
+    return 0
+
+
 def _cmd_build_course(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -104,6 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds one call may take (default 10)")
     p.set_defaults(run=_cmd_grade)
+    p = sub.add_parser("grade-class", help="grade a class: nbgrader's submitted/ (or a course folder), or one "
+                                            "folder or file per student")
+    p.add_argument("dir", help="the class folder")
+    p.add_argument("--out", metavar="DIR", help="where the records go (default: DIR-grades beside DIR)")
+    p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the cores)")
+    p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds one call may take (default 10)")
+    p.add_argument("--gradescope", action="store_true", help="also write each student's Gradescope results.json")
+    p.add_argument("--junit", action="store_true", help="also write each student's JUnit XML")
+    p.add_argument("--gradebook", nargs="?", const="auto", metavar="URL",
+                   help="write the scores into nbgrader's gradebook (default: the course's gradebook.db)")
+    p.set_defaults(run=_cmd_grade_class)
     p = sub.add_parser("build-course", help="generate the course notebooks, model answers and student release "
                                              "from course/lessons/")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file has drifted")

@@ -28,3 +28,13 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Seconds a cell may run before nbgrader interrupts it; notebook 6 times the student's code.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+
+# -- feedback ------------------------------------------------------------------------------------------
+# Feedback is made from the autograded notebooks, whose graded cells hold the hidden-test regions again:
+# clear them, so that feedback never shows hidden test code. (The graded cells catch every error of the
+# student's code and show hidden cases without their inputs, so no traceback leaks them either.)
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -5,8 +5,9 @@ XML, the terminal table and HTML for notebooks.
 """
 
 from .gradescope import to_gradescope
-from .html import to_html
+from .classcsv import to_class_csv
+from .html import to_html, to_html_page
 from .junit import to_junit
 from .table import render_table
 
-__all__ = ["to_gradescope", "to_junit", "render_table", "to_html"]
+__all__ = ["to_gradescope", "to_junit", "render_table", "to_html", "to_html_page", "to_class_csv"]

@@ -7,7 +7,7 @@ from html import escape
 
 from ..results import ExerciseResult, SubmissionResult
 
-__all__ = ["to_html", "exercise_html"]
+__all__ = ["to_html", "to_html_page", "exercise_html"]
 
 _COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e", "missing": "#9a6700"}
 
@@ -36,3 +36,12 @@ def exercise_html(e: ExerciseResult, pictures: dict[str, str] | None = None) -> 
 def to_html(result: SubmissionResult) -> str:
     body = "".join(exercise_html(e) for e in result.exercises)
     return (f"<h3>{escape(result.submission)}: {result.score:g} / {result.max_score:g}</h3>{body}")
+
+
+def to_html_page(result: SubmissionResult, title: str = "") -> str:
+    """A whole HTML page of feedback (what a class run writes for each student)."""
+    title = escape(title or f"Feedback for {result.student}")
+    return (f"<!doctype html>\n<html><head><meta charset='utf-8'><title>{title}</title>"
+            "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto} td,th{padding:.2em .6em;"
+            "text-align:left;vertical-align:top} table{border-collapse:collapse} tr:nth-child(even){background:#f6f8fa}"
+            f"</style></head><body><h2>{title}</h2>{to_html(result)}</body></html>\n")

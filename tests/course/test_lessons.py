@@ -142,3 +142,36 @@ def test_nbgrader_autograde_grades_a_class_into_the_gradebook(tmp_path):
     graded = nbformat.read(course / "autograded" / "alice" / name / f"{name}.ipynb", as_version=4)
     text = "\n".join(_text(c) for c in _grade_cells(graded))
     assert "hidden-1" in text and "Hidden cases drawn for student 'alice'" in text   # her own hidden cases
+
+    # feedback shows no hidden test code (course/nbgrader_config.py clears it)
+    assert "### BEGIN HIDDEN TESTS" in (course / "autograded" / "alice" / name / f"{name}.ipynb").read_text()
+    done = _nbgrader(["generate_feedback", name, "--force"], course)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    feedback = (course / "feedback" / "alice" / name / f"{name}.html").read_text()
+    assert "Points: 8 of 8" in feedback or "Points: 8 of 8" in html.unescape(feedback)
+    assert "BEGIN HIDDEN TESTS" not in feedback and "hidden_cases = True" not in feedback
+
+
+@pytest.mark.slow
+def test_grade_class_writes_its_scores_into_nbgraders_gradebook(tmp_path):
+    from autograder.sampleclass import ASSIGNMENT, make_class
+
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns("gradebook.db", "release", "lessons"))
+    assert _nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course).returncode == 0
+    make_class(course, {"alice": "correct", "dave": "assert-patch"})
+    done = subprocess.run([str(Path(sys.executable).parent / "convcourse"), "grade-class", str(course),
+                           "--gradebook", "--out", str(tmp_path / "grades")], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "8 grade cells written" in done.stdout, done.stdout
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        alice = gb.find_submission(ASSIGNMENT, "alice")
+        assert alice.score == alice.max_score + 6                    # tier points as extra credit
+        cheat = gb.find_grade("autograde-convolve_grayscale_same", ASSIGNMENT, ASSIGNMENT, "dave")
+        assert cheat.auto_score == 0 and not cheat.needs_manual_grade
+        fine = gb.find_grade("autograde-output_size", ASSIGNMENT, ASSIGNMENT, "dave")
+        assert fine.auto_score == fine.max_score

@@ -1,0 +1,211 @@
+"""Grade a whole class through the hardened path: in parallel, resumable, nothing lost.
+
+Each submission (:mod:`.roster`) is graded by :func:`autograder.grade.grade_path` in a worker process
+(the student's code runs in that worker's sandboxed child, never in a worker). Its records go to
+``OUT/<student>[/<assignment>]/``: ``results.json`` (convcourse.results/1), ``feedback.html`` and, on
+request, ``gradescope.json`` and ``junit.xml``, each written atomically; then ``.done`` records the
+fingerprint of the submission and the grading settings. A rerun keeps every submission whose ``.done``
+still matches and grades the others, so a run killed at any point loses nothing and regrades nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from .formats import to_class_csv, to_gradescope, to_html_page, to_junit
+from .results import SubmissionResult, write_atomic
+from .roster import Entry, exercises_for, find_submissions, fingerprint
+
+__all__ = ["Settings", "Graded", "ClassRun", "grade_class", "grade_entry", "summary", "PER_WORKER"]
+
+#: Submissions a worker process grades before a fresh one replaces it.
+PER_WORKER = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every submission of a run is graded (part of each record's ``.done``: change one and the
+    affected records are regraded)."""
+
+    perf: bool = True
+    timeout: float = 10.0
+    secret: str | None = None
+    gradescope: bool = False
+    junit: bool = False
+
+    def signature(self) -> str:
+        secret = self.secret if self.secret is not None else os.environ.get("CONVCOURSE_SECRET", "")
+        return json.dumps({"perf": self.perf, "timeout": self.timeout, "gradescope": self.gradescope,
+                           "junit": self.junit, "secret": hashlib.sha256(secret.encode()).hexdigest()[:16]})
+
+
+@dataclass
+class Graded:
+    """What happened to one submission: ``graded`` now, ``kept`` from an earlier run, or ``failed`` (the
+    grader itself could not grade it; nothing was recorded, a rerun tries again)."""
+
+    entry: Entry
+    state: str
+    result: SubmissionResult | None = None
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class ClassRun:
+    out: Path
+    graded: list[Graded] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 1
+
+
+def _records(out: Path, entry: Entry) -> Path:
+    return out / entry.key
+
+
+def _done(folder: Path) -> Path:
+    return folder / ".done"
+
+
+def grade_entry(entry: Entry, out: Path, settings: Settings) -> Graded:
+    """Grade one submission and write its records, or keep the records of an earlier run if they are
+    for the same submission and settings. Runs in a worker process."""
+    from .grade import grade_path
+    from .submission import SubmissionError
+
+    started = time.perf_counter()
+    folder = _records(out, entry)
+    stamp = json.dumps({"fingerprint": fingerprint(entry.path), "settings": settings.signature()})
+    try:
+        if _done(folder).read_text() == stamp:
+            data = json.loads((folder / "results.json").read_text())
+            return Graded(entry, "kept", SubmissionResult.from_json(data))
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        result = grade_path(entry.path, student=entry.student, slugs=exercises_for(entry.assignment),
+                            secret=settings.secret, timeout=settings.timeout, perf=settings.perf)
+    except SubmissionError as exc:
+        return Graded(entry, "failed", error=str(exc), seconds=time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001 - one broken submission must not stop the class
+        return Graded(entry, "failed", error=f"grader error: {type(exc).__name__}: {exc}",
+                      seconds=time.perf_counter() - started)
+    _done(folder).unlink(missing_ok=True)
+    write_atomic(folder / "results.json", result.dumps())
+    write_atomic(folder / "feedback.html", to_html_page(result, f"{entry.key}: feedback"))
+    if settings.gradescope:
+        write_atomic(folder / "gradescope.json", to_gradescope(result))
+    if settings.junit:
+        write_atomic(folder / "junit.xml", to_junit(result))
+    write_atomic(_done(folder), stamp)   # last: the records above are complete
+    return Graded(entry, "graded", result, seconds=time.perf_counter() - started)
+
+
+def _progress(total: int):
+    """A progress bar on a terminal; one line per submission otherwise (CI logs)."""
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                       TextColumn("{task.description}"), transient=True)
+        bar.start()
+        task = bar.add_task("", total=total)
+
+        def step(g: Graded):
+            bar.update(task, advance=1, description=f"{g.entry.key}: {g.state}")
+
+        return step, bar.stop
+    count = [0]
+
+    def line(g: Graded):
+        count[0] += 1
+        score = f" {g.result.score:g}/{g.result.max_score:g}" if g.result else f" ({g.error})"
+        print(f"[{count[0]}/{total}] {g.entry.key}: {g.state}{score}", file=sys.stderr, flush=True)
+
+    return line, lambda: None
+
+
+def grade_class(root, out, settings: Settings = Settings(), workers: int | None = None,
+                progress: bool = True) -> ClassRun:
+    """Grade every submission under ``root`` into ``out`` with ``workers`` processes (default: the
+    number of cores), then write ``out/grades.csv``. Raises
+    :class:`~autograder.submission.SubmissionError` when ``root`` holds no submissions."""
+    entries = find_submissions(root)
+    out = Path(out)
+    workers = max(1, workers or os.cpu_count() or 1)
+    run = ClassRun(out=out, workers=workers)
+    started = time.perf_counter()
+    step, stop = _progress(len(entries)) if progress else (lambda g: None, lambda: None)
+    # Workers are fresh processes (not forks of this one), and a new pool serves each batch of
+    # PER_WORKER submissions per worker, so that a class of any size runs in flat memory. (Python 3.11's
+    # own max_tasks_per_child stalls once the first workers retire: it is not used.)
+    batch = workers * PER_WORKER
+    try:
+        for first in range(0, len(entries), batch):
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+                pending = {pool.submit(grade_entry, e, out, settings): e for e in entries[first:first + batch]}
+                try:
+                    while pending:
+                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            entry = pending.pop(future)
+                            try:
+                                graded = future.result()
+                            except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
+                                graded = Graded(entry, "failed", error=f"worker died: {type(exc).__name__}: {exc}")
+                            run.graded.append(graded)
+                            step(graded)
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+    finally:
+        stop()
+    order = {e.key: i for i, e in enumerate(entries)}
+    run.graded.sort(key=lambda g: order[g.entry.key])
+    run.seconds = time.perf_counter() - started
+    rows = [(g.entry.student, g.entry.assignment or "", g.result) for g in run.graded if g.result is not None]
+    write_atomic(out / "grades.csv", to_class_csv(rows))
+    return run
+
+
+def _histogram(percents: list[float], width: int = 40) -> list[str]:
+    bins = Counter(min(int(p // 10), 9) for p in percents)
+    most = max(bins.values(), default=1)
+    return [f"  {10 * b:>3}-{10 * b + 10:<3}% | {'#' * round(width * bins[b] / most):<{width}} {bins[b]}"
+            for b in range(10)]
+
+
+def summary(run: ClassRun) -> str:
+    """The end-of-run report: counts, throughput, score histogram, tiers and the common diagnoses."""
+    states = Counter(g.state for g in run.graded)
+    results = [g.result for g in run.graded if g.result is not None]
+    graded_now = states.get("graded", 0)
+    rate = graded_now / (run.seconds / 60) if run.seconds and graded_now else 0.0
+    lines = [f"grade-class: {len(run.graded)} submissions: {graded_now} graded, {states.get('kept', 0)} kept "
+             f"from an earlier run, {states.get('failed', 0)} failed; {run.seconds:.0f} s with {run.workers} "
+             f"worker(s), {rate:.1f} graded a minute"]
+    if results:
+        lines.append("scores (percent of the maximum):")
+        lines += _histogram([100 * r.score / r.max_score if r.max_score else 0 for r in results])
+        tiers = Counter(e.tier for r in results for e in r.exercises if e.tier)
+        if tiers:
+            lines.append("tiers: " + ", ".join(f"{t} {tiers[t]}" for t in
+                                               ("reference-class", "fast", "vectorized", "loops", "too-slow")
+                                               if tiers[t]))
+        diagnoses = Counter(d for r in results for e in r.exercises for d in e.diagnoses[:1])
+        if diagnoses:
+            lines.append("most common diagnoses: " + ", ".join(f"{d} ({n})" for d, n in diagnoses.most_common(5)))
+    for g in run.graded:
+        if g.state == "failed":
+            lines.append(f"FAILED {g.entry.key}: {g.error}")
+    lines.append(f"records: {run.out}/<student>/.../results.json and feedback.html; class table {run.out / 'grades.csv'}")
+    return "\n".join(lines)

@@ -1,0 +1,31 @@
+"""A class's results as one CSV: a row per submission, a score and a tier column per exercise."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .. import registry
+from ..results import SubmissionResult
+
+__all__ = ["to_class_csv"]
+
+
+def to_class_csv(rows: list[tuple[str, str, SubmissionResult]]) -> str:
+    """``rows`` are ``(student, assignment or "", result)``; exercises in catalogue order, blank where a
+    submission was not graded on one (another assignment)."""
+    graded = {e.slug for _, _, r in rows for e in r.exercises}
+    slugs = [e.slug for e in registry.EXERCISES if e.slug in graded]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "assignment", "score", "max_score"]
+                    + [col for s in slugs for col in (s, f"{s}_max", f"{s}_tier", f"{s}_diagnosis")])
+    for student, assignment, result in rows:
+        by_slug = {e.slug: e for e in result.exercises}
+        cells = []
+        for s in slugs:
+            e = by_slug.get(s)
+            cells += ["", "", "", ""] if e is None else \
+                [f"{e.score:g}", f"{e.max_score:g}", e.tier or "", e.diagnoses[0] if e.diagnoses else ""]
+        writer.writerow([student, assignment, f"{result.score:g}", f"{result.max_score:g}", *cells])
+    return out.getvalue()

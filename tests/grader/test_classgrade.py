@@ -1,0 +1,156 @@
+"""Grading a class: finding submissions, the two nbgrader exploits, records, resuming, a kill halfway."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import registry
+from autograder.classgrade import Settings, grade_class, summary
+from autograder.roster import Entry, exercises_for, find_submissions, fingerprint
+from autograder.sampleclass import ASSIGNMENT, make_class
+from autograder.submission import SubmissionError
+
+ROOT = Path(__file__).resolve().parents[2]
+CONVCOURSE = str(Path(sys.executable).parent / "convcourse")
+
+
+def _class(tmp_path, students: dict[str, str]) -> Path:
+    return make_class(ROOT / "course", students, release=ROOT / "exercises", submitted=tmp_path / "submitted")
+
+
+def test_find_submissions_in_every_layout(tmp_path):
+    nb = tmp_path / "course" / "submitted"
+    for student in ("bob", "alice"):
+        (nb / student / "01_convolution_by_hand").mkdir(parents=True)
+        (nb / student / "01_convolution_by_hand" / "01_convolution_by_hand.ipynb").write_text("{}")
+    (nb / "alice" / "02_padding_stride_dilation" / ".ipynb_checkpoints").mkdir(parents=True)
+    (nb / "alice" / "02_padding_stride_dilation" / "notes.ipynb").write_text("{}")
+    want = [Entry("alice", "01_convolution_by_hand", nb / "alice" / "01_convolution_by_hand"),
+            Entry("alice", "02_padding_stride_dilation", nb / "alice" / "02_padding_stride_dilation"),
+            Entry("bob", "01_convolution_by_hand", nb / "bob" / "01_convolution_by_hand")]
+    assert find_submissions(nb) == want
+    (tmp_path / "course" / "nbgrader_config.py").write_text("")
+    assert find_submissions(tmp_path / "course") == want          # a course folder: its submitted/
+
+    flat = tmp_path / "flat"
+    (flat / "carol").mkdir(parents=True)
+    (flat / "carol" / "work.py").write_text("x = 1\n")
+    (flat / "dave.ipynb").write_text("{}")
+    (flat / ".hidden.py").write_text("")
+    assert find_submissions(flat) == [Entry("carol", None, flat / "carol"), Entry("dave", None, flat / "dave.ipynb")]
+    assert Entry("carol", None, flat / "carol").key == "carol"
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SubmissionError, match="no submissions found"):
+        find_submissions(tmp_path / "empty")
+    with pytest.raises(SubmissionError, match="no such folder"):
+        find_submissions(tmp_path / "nope")
+
+
+def test_an_assignment_grades_its_notebooks_exercises():
+    assert exercises_for("02_padding_stride_dilation") == [e.slug for e in registry.EXERCISES if e.notebook == 2]
+    assert exercises_for("homework") is None and exercises_for(None) is None
+
+
+def test_the_fingerprint_follows_the_code_only(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    before = fingerprint(tmp_path)
+    (tmp_path / "notes.txt").write_text("not code")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "a-checkpoint.ipynb").write_text("{}")
+    assert fingerprint(tmp_path) == before
+    (tmp_path / "a.py").write_text("x = 2\n")
+    assert fingerprint(tmp_path) != before
+
+
+@pytest.mark.slow
+def test_a_class_with_both_exploits_graded_recorded_and_resumed(tmp_path):
+    students = {"alice": "correct", "carol": "same-plus-one", "dave": "assert-patch", "erin": "numba-hang",
+                "frank": "empty"}
+    submitted = _class(tmp_path, students)
+    out = tmp_path / "grades"
+    settings = Settings(perf=False, timeout=5.0, junit=True)
+    run = grade_class(submitted, out, settings, workers=2, progress=False)
+    assert [g.state for g in run.graded] == ["graded"] * 5
+    results = {g.entry.student: {e.slug: e for e in g.result.exercises} for g in run.graded}
+    assert all(e.status == "passed" for e in results["alice"].values())
+    assert results["carol"]["convolve_grayscale_same"].diagnoses[0] == "same-padding-plus-one"
+    # the cheat patched the checks in its own kernel: here its function is graded as what it is
+    dave = results["dave"]
+    assert dave["convolve_grayscale_same"].score == 0 and dave["output_size"].status == "passed"
+    assert dave["convolve_grayscale"].status == "passed"
+    # the Numba hang costs that exercise only; the rest of erin's work is graded normally
+    erin = results["erin"]["convolve_grayscale_same"]
+    assert erin.status == "failed" and "did not return within" in erin.cases[0].message
+    assert results["erin"]["convolve_grayscale_padding"].status == "passed"
+    assert all(e.score == 0 for e in results["frank"].values())
+    assert "Not implemented" in results["frank"]["convolve_grayscale"].message \
+        or "not implemented" in results["frank"]["convolve_grayscale"].message
+
+    for student in students:
+        folder = out / student / ASSIGNMENT
+        data = json.loads((folder / "results.json").read_text())
+        assert data["schema"] == "convcourse.results/1" and data["student"] == student
+        assert "<html>" in (folder / "feedback.html").read_text() and (folder / "junit.xml").exists()
+    rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert [r["student"] for r in rows] == list(students)
+    assert rows[1]["convolve_grayscale_same_diagnosis"] == "same-padding-plus-one"
+    text = summary(run)
+    assert "5 submissions: 5 graded, 0 kept" in text and "same-padding-plus-one (1)" in text
+
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("results.json")}
+    again = grade_class(submitted, out, settings, workers=2, progress=False)
+    assert [g.state for g in again.graded] == ["kept"] * 5
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("results.json")} == stamps
+    assert [g.result.to_json() for g in again.graded] == [g.result.to_json() for g in run.graded]
+
+    notebook = submitted / "carol" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    notebook.write_text(notebook.read_text().replace("+ 1", "+ 0"))
+    third = grade_class(submitted, out, settings, workers=2, progress=False)
+    assert [g.state for g in third.graded] == ["kept", "graded", "kept", "kept", "kept"]
+    fixed = {e.slug: e for e in third.graded[1].result.exercises}["convolve_grayscale_same"]
+    assert fixed.diagnoses and "same-padding-plus-one" not in fixed.diagnoses   # one mistake fixed, the next shows
+
+
+def _children_alive() -> int:
+    out = subprocess.run(["pgrep", "-f", "autograder.child"], capture_output=True, text=True).stdout
+    return len(out.split())
+
+
+@pytest.mark.slow
+def test_a_killed_run_loses_nothing_and_regrades_nothing(tmp_path):
+    submitted = _class(tmp_path, {f"s{i}": ("correct", "slow", "same-plus-one")[i % 3] for i in range(8)})
+    out = tmp_path / "grades"
+    cmd = [CONVCOURSE, "grade-class", str(submitted), "--out", str(out), "--no-perf", "--workers", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while len(list(out.glob("*/*/.done"))) < 3 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    recorded = len(list(out.glob("*/*/.done")))
+    assert 3 <= recorded < 8
+    time.sleep(1.0)
+    assert _children_alive() == 0                  # no student code left running
+
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    m = re.search(r"8 submissions: (\d+) graded, (\d+) kept from an earlier run, 0 failed", done.stdout)
+    assert m and int(m[2]) == recorded and int(m[1]) == 8 - recorded, done.stdout
+    assert len(list(out.glob("*/*/.done"))) == 8 and len(list(out.glob("*/*/results.json"))) == 8
+
+
+def test_cli_says_why_it_cannot_grade_a_class(tmp_path):
+    done = subprocess.run([CONVCOURSE, "grade-class", str(tmp_path / "nothing")], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "no such folder" in done.stderr
