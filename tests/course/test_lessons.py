@@ -114,6 +114,7 @@ def test_nbgrader_validate_passes_sources_and_fails_the_blank_release():
     assert "VALIDATION FAILED" not in done.stdout
     blanks = [ROOT / "exercises" / n / f"{n}.ipynb" for n in NAMES]
     done = _nbgrader(["validate", *map(str, blanks)], ROOT / "course")
+    assert done.returncode == 0                         # nbgrader validate exits 0 even when validation fails
     graded = [len(_grade_cells(nbformat.read(b, as_version=4))) for b in blanks]
     failed = [int(n) for n in re.findall(r"VALIDATION FAILED ON (\d+) CELL\(S\)", done.stdout)]
     assert failed == graded, done.stdout[-3000:]       # every graded cell of every blank notebook fails
@@ -175,3 +176,27 @@ def test_grade_class_writes_its_scores_into_nbgraders_gradebook(tmp_path):
         assert cheat.auto_score == 0 and not cheat.needs_manual_grade
         fine = gb.find_grade("autograde-output_size", ASSIGNMENT, ASSIGNMENT, "dave")
         assert fine.auto_score == fine.max_score
+
+
+@pytest.mark.slow
+def test_plain_nbgrader_is_fooled_by_both_exploits(tmp_path):
+    """What plain nbgrader 0.9.6 does with the two exploits (the reason grade-class exists): the checks'
+    patch earns full marks from autograde and a Success from validate; the Numba hang fails the whole
+    notebook. (tests/grader/test_classgrade.py shows grade-class grading both correctly.)"""
+    from autograder.sampleclass import ASSIGNMENT, make_class
+
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns("gradebook.db", "release", "lessons"))
+    assert _nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course).returncode == 0
+    make_class(course, {"dave": "assert-patch", "erin": "numba-hang"})
+    cheat = course / "submitted" / "dave" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    validated = _nbgrader(["validate", str(cheat)], course)
+    assert validated.returncode == 0 and "Success!" in validated.stdout
+    _nbgrader(["autograde", ASSIGNMENT, "--force", "--Execute.timeout=10"], course)
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        dave = gb.find_submission(ASSIGNMENT, "dave")
+        assert dave.score == dave.max_score                     # full marks for a function that does nothing
+    assert not (course / "autograded" / "erin" / ASSIGNMENT).exists()   # the whole notebook failed
