@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev-course
 
-.PHONY: setup test demo bench lab course clean
+.PHONY: setup test test-browser chromium demo bench lab course clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,19 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	$(BIN)/convcourse warmup
 
-## test: the whole test suite
-test: setup
+## chromium: Debian's Chromium for the browser tests (installed with apt when missing)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+## test: the whole test suite, the browser tests included
+test: setup chromium
 	$(BIN)/python -m pytest
+
+## test-browser: only the notebooks in JupyterLab in Chromium (screenshots in tests/browser/artifacts/)
+test-browser: setup chromium
+	$(BIN)/python -m pytest tests/browser
 
 ## demo: the worked examples, the model solutions and three sample submissions graded, a class graded by
 ## nbgrader and by convcourse side by side, a short benchmark
