@@ -150,6 +150,14 @@ def test_a_killed_run_loses_nothing_and_regrades_nothing(tmp_path):
     assert m and int(m[2]) == recorded and int(m[1]) == 8 - recorded, done.stdout
     assert len(list(out.glob("*/*/.done"))) == 8 and len(list(out.glob("*/*/results.json"))) == 8
 
+    # The killed workers could not remove their sandboxes' cgroups: those are empty (their processes
+    # died with them), and the next grader sweeps them once a minute old; sweep them now.
+    from autograder.limits import Containment
+
+    left = [p for c in ("pids", "memory", "cpuacct") for p in Path(f"/sys/fs/cgroup/{c}").glob("convcourse-*")]
+    assert all(not (p / "cgroup.procs").read_text().strip() for p in left)
+    Containment.sweep_stale(min_age=0)
+
 
 def test_cli_says_why_it_cannot_grade_a_class(tmp_path):
     done = subprocess.run([CONVCOURSE, "grade-class", str(tmp_path / "nothing")], capture_output=True, text=True)
