@@ -108,8 +108,23 @@ def _why(result) -> str:
             if e.diagnoses:
                 return f"{e.slug}: {e.diagnoses[0]}"
             failing = next((c for c in e.cases if not c.passed), None)
-            return f"{e.slug}: {(failing.message if failing else e.message)[:60]}"
+            why = _after_call(failing.message) if failing else e.message
+            broken = [r.message for r in e.rules if not r.passed]
+            return f"{e.slug}: {why[:50]}" + (f"; rules: {broken[0][:40]}" if broken else "")
     return ""
+
+
+def _after_call(message: str) -> str:
+    """The message without its leading ``name(arguments)`` (the table has no room for the call)."""
+    start = message.find("(")
+    if start < 0:
+        return message
+    depth = 0
+    for i, ch in enumerate(message[start:], start):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return message[i + 1:].lstrip(" :")
+    return message
 
 
 def _tier_points(e) -> float:
