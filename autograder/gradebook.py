@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import registry
 from .results import SubmissionResult
@@ -43,6 +44,10 @@ def write_scores(db_url: str, rows: list[tuple[str, str, SubmissionResult]], cou
     """
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SAWarning
+
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+        raise FileNotFoundError(f"no gradebook at {db_url.removeprefix('sqlite:///')}: run `nbgrader "
+                                "generate_assignment` in the course folder first (it creates the gradebook)")
 
     written = Written()
     with warnings.catch_warnings(), Gradebook(db_url, course_id) as gb:
