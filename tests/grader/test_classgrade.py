@@ -103,6 +103,9 @@ def test_a_class_with_both_exploits_graded_recorded_and_resumed(tmp_path):
         data = json.loads((folder / "results.json").read_text())
         assert data["schema"] == "convcourse.results/1" and data["student"] == student
         assert "<html>" in (folder / "feedback.html").read_text() and (folder / "junit.xml").exists()
+        umask = os.umask(0)
+        os.umask(umask)
+        assert (folder / "feedback.html").stat().st_mode & 0o777 == 0o666 & ~umask   # as any file the user writes
     rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
     assert [r["student"] for r in rows] == list(students)
     assert rows[1]["convolve_grayscale_same_diagnosis"] == "same-padding-plus-one"
