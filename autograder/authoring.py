@@ -40,7 +40,7 @@ from . import registry
 from .submission import notebook_code
 
 __all__ = ["Cell", "Lesson", "parse_lesson", "lesson_notebook", "autograde_source", "render_numbers", "build",
-           "lessons", "BuildError"]
+           "lessons", "run_nbgrader", "BuildError"]
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -183,7 +183,7 @@ def autograde_source(slug: str) -> str:
 
 
 def _solution_id(cell: Cell, taken: set[str]) -> str:
-    m = re.search(r"^(?:def\s+(\w+)|(\w+)\s*=)", cell.source.split("### BEGIN SOLUTION")[0] + cell.source, re.M)
+    m = re.search(r"^(?:def\s+(\w+)|(\w+)\s*=)", cell.source, re.M)
     base = f"solution-{(m[1] or m[2]) if m else 'cell'}"
     name, n = base, 1
     while name in taken:
@@ -241,6 +241,18 @@ def _solutions_py(name: str, nb: dict) -> str:
     return f'"""Model answers of {name}. {_GENERATED.format(name=name)}"""\n\n{body}\n'
 
 
+def run_nbgrader(args: list[str], cwd: Path, env: dict | None = None,
+                 timeout: float | None = None) -> subprocess.CompletedProcess:
+    """``nbgrader ARGS`` in ``cwd`` with this Python's nbgrader, output captured; ``env`` adds variables.
+
+    nbgrader runs the ``alembic`` command that sits beside this Python: its folder goes first on the PATH.
+    """
+    env = dict(os.environ, **(env or {}))
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
 def _release(root: Path, names: list[str], sources: dict[str, str]) -> dict[str, str]:
     """``nbgrader generate_assignment`` on each lesson, in a scratch course: relative path -> text."""
     out = {}
@@ -251,12 +263,8 @@ def _release(root: Path, names: list[str], sources: dict[str, str]) -> dict[str,
         for name in names:
             (course / "source" / name).mkdir(parents=True)
             (course / "source" / name / f"{name}.ipynb").write_text(sources[name], encoding="utf-8")
-        nbgrader = [sys.executable, "-m", "nbgrader"]
-        # nbgrader runs the `alembic` command that sits beside this Python: put it on the PATH.
-        env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
         for name in names:
-            done = subprocess.run(nbgrader + ["generate_assignment", name, "--force", "--log-level=WARN"],
-                                  cwd=course, capture_output=True, text=True, env=env)
+            done = run_nbgrader(["generate_assignment", name, "--force", "--log-level=WARN"], course)
             if done.returncode != 0:
                 raise BuildError(f"nbgrader generate_assignment {name} failed:\n{done.stdout}{done.stderr}")
             for f in sorted((course / "release" / name).rglob("*")):

@@ -19,7 +19,7 @@ import traceback
 from .limits import apply_rlimits
 from .memory import steady_allocator
 from .protocol import read_message, write_message
-from .stubs import is_stub
+from .stubs import not_started
 
 _namespaces: list[tuple[str, dict]] = []
 _ALLOWED = {"numpy", "math"}
@@ -145,8 +145,8 @@ def _call(msg: dict, labels: set[str]) -> dict:
         result = fn(*args)
     except BaseException as exc:  # noqa: BLE001
         return {"ok": False, "error": _error(exc, labels)}
-    if result is None and is_stub(fn):
-        return {"ok": False, "error": {"type": "NotImplementedError", "message": "the body is still empty"}}
+    if (stub := not_started(fn, result)) is not None:
+        return {"ok": False, "error": stub}
     return {"ok": True, "result": result, "args_after": tuple(args)}
 
 

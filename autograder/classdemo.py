@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from .authoring import run_nbgrader
 from .sampleclass import ASSIGNMENT, make_class
 
 __all__ = ["STUDENTS", "run_demo"]
@@ -25,10 +25,8 @@ STUDENTS = {"alice": "correct", "bob": "slow", "carol": "same-plus-one", "dave":
 
 
 def _nbgrader(args: list[str], course: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, CONVCOURSE_SECRET=os.environ.get("CONVCOURSE_SECRET", "demo-secret"),
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=ERROR"], cwd=course, env=env,
-                          capture_output=True, text=True)
+    secret = {"CONVCOURSE_SECRET": os.environ.get("CONVCOURSE_SECRET", "demo-secret")}
+    return run_nbgrader([*args, "--log-level=ERROR"], course, env=secret)
 
 
 def _nbgrader_scores(course: Path) -> dict[str, tuple[float, float] | None]:
@@ -73,8 +71,7 @@ def run_demo(work: Path | None = None, cell_timeout: int = 20) -> Path:
     t0 = time.perf_counter()
     run = grade_class(course, work / "grades", Settings(), progress=False)
     ours_seconds = time.perf_counter() - t0
-    rows = [(g.entry.student, g.entry.assignment or "", g.result) for g in run.graded if g.result]
-    written = write_scores(f"sqlite:///{course / 'gradebook.db'}", rows)
+    written = write_scores(f"sqlite:///{course / 'gradebook.db'}", run.rows())
     print(summary(run))
     print(f"   gradebook: {written.updated} grade cells written (tier points as extra credit)\n")
 
@@ -129,9 +126,9 @@ def _after_call(message: str) -> str:
 
 def _tier_points(e) -> float:
     from . import registry
-    from .tiers import TIER_POINTS
+    from .tiers import tier_points
 
-    return registry.get(e.slug).points.tier * TIER_POINTS[e.tier] if e.tier else 0.0
+    return tier_points(registry.get(e.slug), e.tier)
 
 
 def _tier_max(e) -> float:

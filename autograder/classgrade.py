@@ -67,6 +67,11 @@ class ClassRun:
     seconds: float = 0.0
     workers: int = 1
 
+    def rows(self) -> list[tuple[str, str, SubmissionResult]]:
+        """``(student, assignment or "", result)`` of every submission with a result: what the class CSV
+        and the gradebook are written from."""
+        return [(g.entry.student, g.entry.assignment or "", g.result) for g in self.graded if g.result is not None]
+
 
 def _records(out: Path, entry: Entry) -> Path:
     return out / entry.key
@@ -172,8 +177,7 @@ def grade_class(root, out, settings: Settings = Settings(), workers: int | None 
     order = {e.key: i for i, e in enumerate(entries)}
     run.graded.sort(key=lambda g: order[g.entry.key])
     run.seconds = time.perf_counter() - started
-    rows = [(g.entry.student, g.entry.assignment or "", g.result) for g in run.graded if g.result is not None]
-    write_atomic(out / "grades.csv", to_class_csv(rows))
+    write_atomic(out / "grades.csv", to_class_csv(run.rows()))
     return run
 
 

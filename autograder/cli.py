@@ -93,9 +93,8 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
         if url == "auto":
             course = root if (root / "nbgrader_config.py").exists() else root.resolve().parent
             url = f"sqlite:///{(course / 'gradebook.db').resolve()}"
-        rows = [(g.entry.student, g.entry.assignment or "", g.result) for g in run.graded if g.result]
         try:
-            written = write_scores(url, rows)
+            written = write_scores(url, run.rows())
         except Exception as exc:  # noqa: BLE001 - the records are safe on disk; say why the gradebook is not
             print(f"convcourse grade-class: could not write the gradebook {url}: {type(exc).__name__}: {exc}",
                   file=sys.stderr)

@@ -18,7 +18,7 @@ from .results import CaseResult, ExerciseResult, RuleResult, SubmissionResult
 from .rules import check_rules, identity_comparisons
 from .sandbox import Runner
 from .submission import Submission, load_submission
-from .tiers import TIER_POINTS
+from .tiers import tier_points
 from .timing import measure_tier
 
 __all__ = ["grade_path", "grade_submission", "grade_exercise"]
@@ -107,8 +107,7 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
         spec = exercise.functions[0]
         measured = measure_tier(runner, spec, exercise.tier_workload, seed=seed_for(student, exercise.slug, secret))
         tier, ratio = measured.tier, measured.ratio
-        if tier is not None:
-            score += exercise.points.tier * TIER_POINTS[tier]
+        score += tier_points(exercise, tier)
         message += f" Tier: {tier or 'not measured'} ({measured.message})."
     return ExerciseResult(
         exercise.slug, status, round(score, 4), max_score, passed, len(case_results), tier=tier, ratio=ratio,

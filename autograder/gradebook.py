@@ -10,29 +10,25 @@ the ones it computed in the student's kernel.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import registry
 from .results import SubmissionResult
-from .tiers import TIER_POINTS
+from .tiers import tier_points
 
 __all__ = ["Written", "write_scores"]
 
 
 @dataclass
 class Written:
-    updated: int = 0          # grade cells written
-    skipped: list[str] = None  # one line per submission that could not be written, and why
-
-    def __post_init__(self):
-        self.skipped = self.skipped or []
+    updated: int = 0                                        # grade cells written
+    skipped: list[str] = field(default_factory=list)        # one line per submission not written, and why
 
 
 def _split(exercise_result) -> tuple[float, float]:
     """(correctness + rules points, tier points) of one exercise's result."""
-    exercise = registry.get(exercise_result.slug)
-    tier = exercise.points.tier * TIER_POINTS[exercise_result.tier] if exercise_result.tier else 0.0
+    tier = tier_points(registry.get(exercise_result.slug), exercise_result.tier)
     return exercise_result.score - tier, tier
 
 

@@ -36,7 +36,7 @@ from .registry import ALLOWED_IMPORTS
 from .results import CaseResult, ExerciseResult, RuleResult
 from .rules import check_rules
 from .sandbox import Outcome
-from .stubs import is_stub
+from .stubs import not_started
 from .submission import Source, Submission
 
 __all__ = ["check", "autograde", "kernel_rules", "CheckReport", "Score"]
@@ -82,8 +82,8 @@ def _run(fn, case: Case) -> Outcome:
         value = fn(*[("".join(list(a)) if type(a) is str else a) for a in args])
     except Exception as exc:  # noqa: BLE001 - the student's error is the feedback
         return Outcome(False, error={"type": type(exc).__name__, "message": str(exc)[:500]})
-    if value is None and is_stub(fn):
-        return Outcome(False, error={"type": "NotImplementedError", "message": "the body is still empty"})
+    if (stub := not_started(fn, value)) is not None:
+        return Outcome(False, error=stub)
     return Outcome(True, value=value, args_after=tuple(args))
 
 
@@ -383,21 +383,23 @@ def _student(student: str | None) -> str:
     return "practice"
 
 
+def _global_names(code):
+    """Names a function's code looks up, in nested code too (comprehensions, inner functions)."""
+    yield from code.co_names
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            yield from _global_names(const)
+
+
 def _helpers(functions) -> list:
     """The functions and, transitively, the notebook functions they use (by name, through their globals)."""
-    def names(code):
-        yield from code.co_names
-        for const in code.co_consts:
-            if inspect.iscode(const):
-                yield from names(const)
-
     seen, stack = {}, list(functions)
     while stack:
         fn = stack.pop()
         if not inspect.isfunction(fn) or fn.__name__ in seen:
             continue
         seen[fn.__name__] = fn
-        for name in names(fn.__code__):
+        for name in _global_names(fn.__code__):
             obj = fn.__globals__.get(name)
             if inspect.isfunction(obj) and obj.__module__ == fn.__module__:
                 stack.append(obj)
@@ -429,7 +431,7 @@ def kernel_rules(exercise: registry.Exercise, functions: dict) -> list[RuleResul
     rules = check_rules(sub, exercise)
     used = []
     for fn in fns:
-        for name in fn.__code__.co_names:
+        for name in _global_names(fn.__code__):
             obj = fn.__globals__.get(name)
             origin = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None) \
                 if inspect.isfunction(obj) or inspect.isclass(obj) or inspect.isbuiltin(obj) else None

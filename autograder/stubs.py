@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dis
 
-__all__ = ["is_stub", "UNANSWERED"]
+__all__ = ["is_stub", "not_started", "UNANSWERED"]
 
 #: What the student release assigns to a by-hand answer before the student writes one: ``output_00 = ...``.
 UNANSWERED = Ellipsis
@@ -28,3 +28,11 @@ def is_stub(fn) -> bool:
         return False
     ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in _IGNORED]
     return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+def not_started(fn, value) -> dict | None:
+    """The error to report for a call of ``fn`` that returned ``value``, when ``fn`` is an untouched stub
+    (None otherwise): the same "not implemented yet" in the sandbox and in the notebook."""
+    if value is None and is_stub(fn):
+        return {"type": "NotImplementedError", "message": "the body is still empty"}
+    return None

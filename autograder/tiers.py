@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Workload", "WORKLOADS", "THRESHOLDS", "TIER_POINTS", "classify", "workload_args"]
+__all__ = ["Workload", "WORKLOADS", "THRESHOLDS", "TIER_POINTS", "tier_points", "classify", "workload_args"]
 
 #: Upper bounds of r for each tier, fastest first, per workload; above the last bound a submission is
 #: ``loops``. Each bound is near the geometric mean of the median ratios of the canonical classes on either
@@ -32,6 +32,11 @@ THRESHOLDS["channels"] = THRESHOLDS["depthwise"] = THRESHOLDS["transpose"] = THR
 
 #: Share of an exercise's tier points each tier earns.
 TIER_POINTS = {"reference-class": 1.0, "fast": 1.0, "vectorized": 0.5, "loops": 0.25, "too-slow": 0.0}
+
+
+def tier_points(exercise, tier: str | None) -> float:
+    """The points ``exercise`` (a registry Exercise) gives for ``tier``; none when no tier was measured."""
+    return exercise.points.tier * TIER_POINTS[tier] if tier else 0.0
 
 #: A workload whose student run would take longer than this (predicted from the probe) is ``too-slow``.
 MAX_SECONDS = 20.0

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
 import subprocess
@@ -21,6 +20,8 @@ import pytest
 
 nbformat = pytest.importorskip("nbformat", reason="the course extra (make setup installs it)")
 from nbclient import NotebookClient  # noqa: E402
+
+from autograder.authoring import run_nbgrader  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [p.stem for p in sorted((ROOT / "course" / "lessons").glob("[0-9][0-9]_*.py"))]
@@ -100,10 +101,7 @@ def test_student_notebook_runs_and_says_not_implemented(name):
 
 
 def _nbgrader(args, cwd, env=None):
-    env = dict(os.environ, **(env or {}))
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=900)
+    return run_nbgrader(args, cwd, env=env, timeout=900)
 
 
 @pytest.mark.slow

@@ -178,3 +178,17 @@ def test_hidden_cases_are_drawn_for_the_student_nbgrader_autogrades(tmp_path, mo
     assert _student(None) == "alice"
     monkeypatch.setenv("CONVCOURSE_STUDENT", "bob")
     assert _student(None) == "bob" and _student("carol") == "carol"
+
+
+def test_kernel_rules_see_names_used_inside_comprehensions(tmp_path):
+    """A comprehension is its own code object: the names it uses count like the function's own."""
+    from autograder.notebook import kernel_rules
+    from autograder.registry import get
+
+    path = tmp_path / "cells2.py"
+    path.write_text("import autograder.reference as R\n\n"
+                    "def convolve_grayscale_same(images, kernel):\n"
+                    "    return [R.convolve_grayscale_same(images, kernel) for _ in (0,)][0]\n")
+    rules = {r.id: r for r in kernel_rules(get("convolve_grayscale_same"),
+                                           {"convolve_grayscale_same": _module(path).convolve_grayscale_same})}
+    assert not rules["forbidden-import"].passed and "autograder.reference" in rules["forbidden-import"].message
