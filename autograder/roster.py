@@ -60,7 +60,8 @@ def find_submissions(root: str | Path) -> list[Entry]:
     """
     root = Path(root)
     if not root.is_dir():
-        raise SubmissionError(f"{root}: no such folder (expected a class folder or nbgrader's submitted/)")
+        what = "not a folder" if root.exists() else "no such folder"
+        raise SubmissionError(f"{root}: {what} (expected a class folder or nbgrader's submitted/)")
     if (root / "submitted").is_dir() and (root / "nbgrader_config.py").exists():
         root = root / "submitted"
     students = sorted(p for p in root.iterdir() if _visible(p) and (p.is_dir() or p.suffix in _CODE))
