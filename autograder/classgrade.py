@@ -41,6 +41,12 @@ class Settings:
     secret: str | None = None
     gradescope: bool = False
     junit: bool = False
+    require_sandbox: bool = True
+
+    def policy(self):
+        from .sandbox import Policy
+
+        return Policy(require=self.require_sandbox)
 
     def signature(self) -> str:
         secret = self.secret if self.secret is not None else os.environ.get("CONVCOURSE_SECRET", "")
@@ -98,7 +104,8 @@ def grade_entry(entry: Entry, out: Path, settings: Settings) -> Graded:
         pass
     try:
         result = grade_path(entry.path, student=entry.student, slugs=exercises_for(entry.assignment),
-                            secret=settings.secret, timeout=settings.timeout, perf=settings.perf)
+                            secret=settings.secret, timeout=settings.timeout, perf=settings.perf,
+                            policy=settings.policy())
     except SubmissionError as exc:
         return Graded(entry, "failed", error=str(exc), seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - one broken submission must not stop the class
@@ -143,8 +150,13 @@ def grade_class(root, out, settings: Settings = Settings(), workers: int | None 
                 progress: bool = True) -> ClassRun:
     """Grade every submission under ``root`` into ``out`` with ``workers`` processes (default: the
     number of cores), then write ``out/grades.csv``. Raises
-    :class:`~autograder.submission.SubmissionError` when ``root`` holds no submissions."""
+    :class:`~autograder.submission.SubmissionError` when ``root`` holds no submissions, and
+    :class:`~autograder.sandbox.SandboxUnavailable` before grading anyone when the isolation the settings
+    insist on cannot be had here."""
+    from .sandbox.isolation import plan_for
+
     entries = find_submissions(root)
+    plan_for(settings.policy())
     out = Path(out)
     workers = max(1, workers or os.cpu_count() or 1)
     run = ClassRun(out=out, workers=workers)

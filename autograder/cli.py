@@ -7,6 +7,8 @@ import sys
 
 __all__ = ["main"]
 
+CALL_SECONDS = 10.0   # autograder.sandbox.limits.CALL_SECONDS, without importing numpy to print --help
+
 
 def _cmd_warmup(args: argparse.Namespace) -> int:
     from .reference.warmup import kernel_dispatchers, warm_up
@@ -42,6 +44,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from . import registry
     from .formats import render_table, to_gradescope, to_junit
     from .grade import grade_path
+    from .sandbox import Policy, SandboxUnavailable
     from .submission import SubmissionError
 
     for slug in args.exercise or ():
@@ -52,9 +55,12 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             return 2
     try:
         result = grade_path(args.path, student=args.student, slugs=args.exercise or None, timeout=args.timeout,
-                            perf=not args.no_perf)
+                            perf=not args.no_perf, policy=Policy(require=not args.no_sandbox))
     except SubmissionError as exc:
         print(f"convcourse grade: cannot grade {exc}", file=sys.stderr)
+        return 2
+    except SandboxUnavailable as exc:
+        print(f"convcourse grade: refusing to run student code: {exc}", file=sys.stderr)
         return 2
     if args.json:
         _write(args.json, result.dumps())
@@ -71,15 +77,20 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .classgrade import Settings, grade_class, summary
+    from .sandbox import SandboxUnavailable
     from .submission import SubmissionError
 
     root = Path(args.dir)
     out = Path(args.out) if args.out else root.resolve().parent / f"{root.resolve().name}-grades"
-    settings = Settings(perf=not args.no_perf, timeout=args.timeout, gradescope=args.gradescope, junit=args.junit)
+    settings = Settings(perf=not args.no_perf, timeout=args.timeout, gradescope=args.gradescope, junit=args.junit,
+                        require_sandbox=not args.no_sandbox)
     try:
         run = grade_class(root, out, settings, workers=args.workers)
     except SubmissionError as exc:
         print(f"convcourse grade-class: cannot grade {exc}", file=sys.stderr)
+        return 2
+    except SandboxUnavailable as exc:
+        print(f"convcourse grade-class: refusing to run student code: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\nconvcourse grade-class: interrupted; every finished submission is recorded in {out}: "
@@ -139,7 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", default="anonymous", help="student id: seeds the hidden cases")
     p.add_argument("--exercise", action="append", metavar="SLUG", help="grade only this exercise (repeatable)")
     p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds one call may take (default 10)")
+    p.add_argument("--timeout", type=float, default=CALL_SECONDS,
+                   help=f"seconds one call may take (default {CALL_SECONDS:g})")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="grade even where no isolation layer holds (your own code on your own machine)")
     p.set_defaults(run=_cmd_grade)
     p = sub.add_parser("grade-class", help="grade a class: nbgrader's submitted/ (or a course folder), or one "
                                             "folder or file per student")
@@ -147,7 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="where the records go (default: DIR-grades beside DIR)")
     p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the cores)")
     p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds one call may take (default 10)")
+    p.add_argument("--timeout", type=float, default=CALL_SECONDS,
+                   help=f"seconds one call may take (default {CALL_SECONDS:g})")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="grade even where no isolation layer holds (your own code on your own machine)")
     p.add_argument("--gradescope", action="store_true", help="also write each student's Gradescope results.json")
     p.add_argument("--junit", action="store_true", help="also write each student's JUnit XML")
     p.add_argument("--gradebook", nargs="?", const="auto", metavar="URL",

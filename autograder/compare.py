@@ -14,9 +14,9 @@ import numpy as np
 
 from .cases import Case
 from .expected import terms
-from .protocol import Opaque
+from .sandbox.runtime.protocol import Opaque
 from .sandbox import Outcome
-from .stubs import UNANSWERED
+from .sandbox.runtime.stubs import UNANSWERED
 
 __all__ = ["Verdict", "STAGES", "describe_call", "describe_value", "check", "close_enough", "difference"]
 

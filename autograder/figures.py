@@ -134,7 +134,7 @@ def yours_or_reference(fn, name: str | None = None):
     """``fn`` once it passes its exercise's public cases, else the reference's function of that name (with
     a printed note): the lessons' pictures use the student's own function as soon as it works."""
     from .notebook import check
-    from .stubs import is_stub
+    from .sandbox.runtime.stubs import is_stub
 
     name = name or getattr(fn, "__name__", "")
     ref = getattr(R, name)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import Counter
 
 from . import registry
-from .cases import Case, all_cases, seed_for
+from .cases import Case, all_cases
 from .compare import Verdict
 from .diagnose import hint, judge, ranked
 from .expected import expected, function_spec
 from .results import CaseResult, ExerciseResult, RuleResult, SubmissionResult
 from .rules import check_rules, identity_comparisons
-from .sandbox import Runner
+from .sandbox import CALL_SECONDS, Policy, Runner
 from .submission import Submission, load_submission
 from .tiers import tier_points
 from .timing import measure_tier
@@ -63,8 +63,10 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
         problems = [p for p in (_load_problem(sub, runner, n) for n in exercise.names) if p]
         wanted = ", ".join(f"`{n}`" for n in exercise.names)
         if problems:
+            rules = check_rules(sub, exercise)   # a forbidden import is often why it could not load
+            broken = "".join(f" Rules: {r.message}." for r in rules if not r.passed)
             return ExerciseResult(exercise.slug, "error", 0.0, max_score, 0, len(all_cases(exercise.slug, student, secret)),
-                                  message=f"{wanted} could not be loaded: {problems[0]}.")
+                                  rules=rules, message=f"{wanted} could not be loaded: {problems[0]}.{broken}")
         return ExerciseResult(exercise.slug, "missing", 0.0, max_score, 0, len(all_cases(exercise.slug, student, secret)),
                               message=f"No {wanted} found in the submission.")
 
@@ -105,7 +107,7 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
     tier = ratio = None
     if timed and status == "passed":
         spec = exercise.functions[0]
-        measured = measure_tier(runner, spec, exercise.tier_workload, seed=seed_for(student, exercise.slug, secret))
+        measured = measure_tier(runner, spec, exercise.tier_workload)   # fresh OS randomness: unpredictable
         tier, ratio = measured.tier, measured.ratio
         score += tier_points(exercise, tier)
         message += f" Tier: {tier or 'not measured'} ({measured.message})."
@@ -150,19 +152,21 @@ def _message(exercise, passed, total, first_fail, diagnoses, rules, sub) -> str:
 
 
 def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, secret: str | None = None,
-                     timeout: float = 10.0, perf: bool = False) -> SubmissionResult:
-    """Grade ``sub`` on the exercises ``slugs`` (default: the whole catalogue); ``perf`` measures tiers."""
+                     timeout: float = CALL_SECONDS, perf: bool = False, policy: Policy | None = None) -> SubmissionResult:
+    """Grade ``sub`` on the exercises ``slugs`` (default: the whole catalogue); ``perf`` measures tiers.
+    ``policy``: the isolation to insist on (raises :class:`~.sandbox.SandboxUnavailable` without it)."""
     exercises = [registry.get(s) for s in slugs] if slugs else list(registry.EXERCISES)
     names = [n for e in exercises for n in e.names]
     results = []
-    with Runner(sub, names, timeout=timeout) as runner:
+    with Runner(sub, names, timeout=timeout, policy=policy) as runner:
         runner.start()
         for exercise in exercises:
             results.append(grade_exercise(exercise, sub, runner, student, secret, perf))
-    return SubmissionResult(student=student, submission=sub.path, exercises=results)
+    return SubmissionResult(student=student, submission=sub.path, exercises=results,
+                            isolation=runner.isolation.to_json())
 
 
 def grade_path(path, student: str = "anonymous", slugs=None, secret: str | None = None,
-               timeout: float = 10.0, perf: bool = False) -> SubmissionResult:
+               timeout: float = CALL_SECONDS, perf: bool = False, policy: Policy | None = None) -> SubmissionResult:
     """Load and grade the submission at ``path`` (raises :class:`~.submission.SubmissionError`)."""
-    return grade_submission(load_submission(path), student, slugs, secret, timeout, perf)
+    return grade_submission(load_submission(path), student, slugs, secret, timeout, perf, policy)

@@ -36,7 +36,7 @@ from .registry import ALLOWED_IMPORTS
 from .results import CaseResult, ExerciseResult, RuleResult
 from .rules import check_rules
 from .sandbox import Outcome
-from .stubs import not_started
+from .sandbox.runtime.stubs import not_started
 from .submission import Source, Submission
 
 __all__ = ["check", "autograde", "kernel_rules", "CheckReport", "Score"]

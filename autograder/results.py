@@ -71,6 +71,7 @@ class SubmissionResult:
     student: str
     submission: str
     exercises: list[ExerciseResult]
+    isolation: dict | None = None   # Isolation.to_json(): which sandbox layers held (SPEC §5)
 
     @property
     def score(self) -> float:
@@ -83,6 +84,7 @@ class SubmissionResult:
     def to_json(self) -> dict:
         return {"schema": SCHEMA, "student": self.student, "submission": self.submission,
                 "score": round(self.score, 4), "max_score": round(self.max_score, 4),
+                "isolation": self.isolation,
                 "exercises": [e.to_json() for e in self.exercises]}
 
     def dumps(self) -> str:
@@ -97,7 +99,8 @@ class SubmissionResult:
                 passed=e["correctness"]["passed"], total=e["correctness"]["total"], tier=e["tier"],
                 ratio=e["ratio"], rules=[RuleResult(**r) for r in e["rules"]], diagnoses=e["diagnoses"],
                 message=e["message"], cases=[CaseResult(**c) for c in e["cases"]]))
-        return cls(student=data["student"], submission=data["submission"], exercises=exercises)
+        return cls(student=data["student"], submission=data["submission"], exercises=exercises,
+                   isolation=data.get("isolation"))
 
 
 def write_atomic(path: str | Path, text: str) -> None:

@@ -21,7 +21,7 @@ from .compare import close_enough
 from .sandbox import Runner
 from .submission import Source, Submission
 from .reference import single_threaded
-from .memory import steady_allocator
+from .sandbox.runtime.memory import steady_allocator
 from .tiers import MAX_SECONDS, PROBE_ONLY_MARGIN, THRESHOLDS, TIME_BUDGET, WORKLOADS, classify, workload_args
 
 __all__ = ["TierResult", "measure_tier"]
@@ -53,7 +53,7 @@ def _agrees(got, want) -> bool:
 
 
 @contextmanager
-def _trusted_baseline(limits):
+def _trusted_baseline(limits, policy):
     """A fresh child that runs only the grader's own do-nothing function (the student cannot inflate it);
     yields ``measure(calls, like, slot)``: what a request of these calls costs around the calls."""
     def source(like):
@@ -66,10 +66,11 @@ def _trusted_baseline(limits):
             key = (tuple(like.shape), like.dtype.str)
             if key not in runners:
                 sub = Submission("<baseline>", [Source("baseline.py", source(like), "baseline.py")])
-                runners[key] = Runner(sub, ["baseline"], limits=limits)
+                runners[key] = Runner(sub, ["baseline"], limits=limits, policy=policy)
                 runners[key].start()
                 runners[key].timed_calls("baseline", calls, slot)   # warm
-            return runners[key].timed_calls("baseline", calls, slot)[1]
+            result, secs, _ = runners[key].timed_calls("baseline", calls, slot)
+            return secs if isinstance(result, list) and secs > 0 else None
         yield measure
     finally:
         for r in runners.values():
@@ -98,11 +99,19 @@ def _single(runner, name, args, want, slow_message: str | None):
     return secs, clock, None
 
 
-def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int = 5, batch: int = 16) -> TierResult:
+#: A student's call measured as taking less than this share of the reference's time is not believed: no
+#: numpy code beats the compiled reference by that much, so such a time means a faked or broken clock.
+IMPLAUSIBLE_RATIO = 0.2
+
+
+def measure_tier(runner, spec, workload_name: str, seed: int | None = None, repeats: int = 5,
+                 batch: int = 16) -> TierResult:
     """Tier of the student's ``spec.name`` on workload ``workload_name`` (see module docstring).
 
     ``repeats`` requests of ``batch`` calls each, every call on fresh inputs and checked; the student's
-    time per call is the request's time less the trusted baseline, over ``batch``.
+    time per call is the request's time less the trusted baseline, over ``batch``. The inputs come from
+    fresh OS randomness (``seed`` only for reproducible benchmarks), so nothing can precompute them. An
+    impossible measurement (a time of zero or less, a baseline that failed) gives no tier, with the reason.
     """
     steady_allocator()
     wl = WORKLOADS[workload_name]
@@ -134,7 +143,9 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
                                  f"the workload ({wl.m} images) took over {runner.timeout:g} s")
     if stop:
         return stop
-    one_ratio = one_s / max(ref_full, 1e-9)
+    if one_s <= 0 or ref_full <= 0:
+        return TierResult(None, None, clock=clock, message="not measured: a call took no time (an impossible time)")
+    one_ratio = one_s / ref_full
     if one_ratio > PROBE_ONLY_MARGIN * THRESHOLDS[workload_name][-1][1]:
         return TierResult(classify(one_ratio, workload_name), round(one_ratio, 1), one_s, ref_full, clock,
                           f"{one_s * 1e3:.0f} ms a call against the reference's {ref_full * 1e3:.2f} ms "
@@ -143,7 +154,7 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
     batch = max(1, min(batch, int(TIME_BUDGET / (repeats * max(one_s, 1e-6)))))
 
     requests, baselines, reference = [], [], []
-    with _trusted_baseline(runner.limits) as baseline:
+    with _trusted_baseline(runner.limits, runner.policy) as baseline:
         for _ in range(repeats):
             calls = [workload_args(spec, wl.make(rng, wl.m)) for _ in range(batch)]   # fresh inputs, every call
             wants = []
@@ -152,16 +163,25 @@ def measure_tier(runner, spec, workload_name: str, seed: int = 0, repeats: int =
                 reference.append(ref_s)
                 wants.append(want)
             slot = 2 * wants[0].nbytes
-            baselines.append(baseline(calls, wants[0], slot))
+            base = baseline(calls, wants[0], slot)
+            if base is None:
+                return TierResult(None, None, clock=clock, message="not measured: the trusted baseline failed")
+            baselines.append(base)
             outs, secs, clock, err = _timed(runner, spec.name, calls, slot)
             if err or not all(_agrees(o, w) for o, w in zip(outs, wants)):
                 return TierResult(None, None, clock=clock, message=f"a timed call failed ({err or 'wrong answer'})")
             requests.append(secs)
     # Subtract the cheapest the request cost was ever seen to be: never more than it really costs.
     floor = min(baselines)
-    student = [max(secs - floor, 1e-7) / batch for secs in requests]
+    student = [(secs - floor) / batch for secs in requests]
+    if min(student) <= 0 or min(reference) <= 0:
+        return TierResult(None, None, clock=clock, message="not measured: a timed request took no longer than "
+                                                           "the empty baseline (an impossible time)")
     s_med, r_med = statistics.median(student), statistics.median(reference)
     ratio = s_med / r_med
+    if ratio < IMPLAUSIBLE_RATIO:
+        return TierResult(None, round(ratio, 3), s_med, r_med, clock,
+                          f"not measured: {ratio:.2f}x the reference's time is not possible for this workload")
     return TierResult(classify(ratio, workload_name), round(ratio, 3), s_med, r_med, clock,
                       f"{s_med * 1e3:.2f} ms a call against the reference's {r_med * 1e3:.2f} ms "
                       f"({ratio:.1f}x, {clock} time)")

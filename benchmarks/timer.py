@@ -101,7 +101,7 @@ def main() -> None:
     THREADS = args.threads
     # The same allocator policy for every implementation: large outputs reuse freed heap memory instead of
     # paying the kernel for fresh zeroed pages on every call.
-    from autograder.memory import steady_allocator
+    from autograder.sandbox.runtime.memory import steady_allocator
 
     steady_allocator()
     rng = np.random.default_rng(0)

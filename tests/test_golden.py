@@ -14,6 +14,7 @@ import pytest
 from autograder import registry
 from autograder.diagnose import MISCONCEPTIONS
 from autograder.grade import grade_path
+from autograder.sandbox.isolation import SANDBOX_UIDS
 
 HERE = Path(__file__).parent / "submissions"
 CASES = sorted(p.name for p in HERE.iterdir() if (p / "expected.json").exists())
@@ -25,13 +26,25 @@ TIMEOUT = 3.0
 DURATIONS: dict[str, float] = {}
 
 
+#: The course secret while the suite runs: attack-snoop looks for it everywhere it can.
+SECRET = "golden-secret-4242"
+
+
 @pytest.fixture(scope="module")
 def graded():
     out = {}
-    for name in CASES:
-        start = time.monotonic()
-        out[name] = grade_path(HERE / name, student="golden", timeout=TIMEOUT)
-        DURATIONS[name] = time.monotonic() - start
+    before = os.environ.get("CONVCOURSE_SECRET")
+    os.environ["CONVCOURSE_SECRET"] = SECRET
+    try:
+        for name in CASES:
+            start = time.monotonic()
+            out[name] = grade_path(HERE / name, student="golden", timeout=TIMEOUT)
+            DURATIONS[name] = time.monotonic() - start
+    finally:
+        if before is None:
+            os.environ.pop("CONVCOURSE_SECRET")
+        else:
+            os.environ["CONVCOURSE_SECRET"] = before
     return out
 
 
@@ -97,9 +110,16 @@ def test_attacks_finish_within_their_limits_and_leave_nothing_running(graded):
                 with open(f"/proc/{entry}/cmdline", "rb") as fh:
                     if b"98765" in fh.read():
                         leftovers.append(entry)
+                if os.stat(f"/proc/{entry}").st_uid in SANDBOX_UIDS:   # any process of any sandbox uid
+                    leftovers.append(entry)
             except OSError:
                 continue
     assert not leftovers, leftovers
+    # attack-plant's files, and the grader's own private folders, are gone (or never reached the host).
+    planted = [str(p) for folder in (Path.cwd(), Path("/tmp"), Path("/dev/shm"), Path.home(), HERE.parent.parent)
+               for p in folder.glob("*") if p.name in ("numpy.py", "convcourse-attack-leftover")
+               or p.name.startswith(("convcourse-attack-", "convcourse-src-", "convcourse-xchg-", "convcourse-work-"))]
+    assert not planted, planted
     cgroups = [p for c in ("pids", "memory") if os.path.isdir(f"/sys/fs/cgroup/{c}")
                for p in os.listdir(f"/sys/fs/cgroup/{c}") if p.startswith("convcourse-")]
     assert not cgroups, cgroups
@@ -109,7 +129,9 @@ def test_attacks_finish_within_their_limits_and_leave_nothing_running(graded):
 def test_tier_verdicts(name):
     """Cases that state a tier verdict are graded with timing too (only verdicts that no noise can flip)."""
     expected = json.loads((HERE / name / "expected.json").read_text())["perf"]
-    result = {e.slug: e for e in grade_path(HERE / name, student="golden", slugs=list(expected), perf=True).exercises}
+    graded = grade_path(HERE / name, student="golden", slugs=list(expected), perf=True)
+    assert graded.isolation["missing"] == [], graded.isolation   # timed inside the full sandbox
+    result = {e.slug: e for e in graded.exercises}
     for slug, want in expected.items():
         assert result[slug].tier == want["tier"], (slug, result[slug].tier, result[slug].message)
         if "message" in want:

@@ -20,7 +20,18 @@ def _rows(result: SubmissionResult):
 HEADERS = ("exercise", "status", "cases", "score", "tier", "diagnosis", "rules broken")
 
 
+def _isolation_line(result: SubmissionResult) -> str:
+    from ..sandbox.isolation import Isolation
+
+    iso = Isolation.from_json(result.isolation)
+    return iso.summary() + "\n" if iso else ""
+
+
 def render_table(result: SubmissionResult, width: int | None = None) -> str:
+    return _table(result, width) + _isolation_line(result)
+
+
+def _table(result: SubmissionResult, width: int | None) -> str:
     title = f"{result.submission} ({result.student}): {result.score:g} / {result.max_score:g}"
     try:
         from rich.console import Console

@@ -162,7 +162,7 @@ def test_a_killed_run_loses_nothing_and_regrades_nothing(tmp_path):
 
     # The killed workers could not remove their sandboxes' cgroups: those are empty (their processes
     # died with them), and the next grader sweeps them once a minute old; sweep them now.
-    from autograder.limits import Containment
+    from autograder.sandbox.limits import Containment
 
     left = [p for c in ("pids", "memory", "cpuacct") for p in Path(f"/sys/fs/cgroup/{c}").glob("convcourse-*")]
     assert all(not (p / "cgroup.procs").read_text().strip() for p in left)

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from autograder.protocol import MAX_ARRAY_BYTES, Opaque, ProtocolError, read_message, write_message
+from autograder.sandbox.runtime.protocol import MAX_ARRAY_BYTES, Opaque, ProtocolError, read_message, write_message
 
 
 def roundtrip(message):

@@ -1,8 +1,9 @@
-"""The child process that runs student code: ``python -m autograder.child``.
+"""The child process that runs student code, started by :mod:`autograder.sandbox.runner` inside the sandbox.
 
 It reads requests from the grader on standard input and answers on a private copy of standard output;
-the student's own printing goes to a capture file. It never imports the reference, and the grader never
-sends it an expected answer: it only runs what it is asked and reports what came back.
+the student's own printing goes to a capture file. It cannot import the reference (the sandbox does not
+hold it), and the grader never sends it an expected answer: it only runs what it is asked and reports
+what came back. Its limits (rlimits, cgroup) were set before it started, by the grader.
 
 Requests (see :mod:`.protocol`): ``load`` the sources, ``call`` a function with arguments, ``get`` a
 variable, ``exit``.
@@ -16,13 +17,12 @@ import sys
 import tempfile
 import traceback
 
-from .limits import apply_rlimits
 from .memory import steady_allocator
 from .protocol import read_message, write_message
 from .stubs import not_started
 
 _namespaces: list[tuple[str, dict]] = []
-_ALLOWED = {"numpy", "math"}
+_ALLOWED: set[str] = set()   # sent by the grader in the load request (registry.ALLOWED_IMPORTS)
 _imports: list[dict] = []
 _labels: set[str] = set()
 _own: set[str] = set()
@@ -93,6 +93,10 @@ def _error(exc: BaseException, labels: set[str]) -> dict:
         message = str(exc)
     except Exception:  # noqa: BLE001 - a student's exception may fail to print
         message = "<unprintable>"
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if isinstance(missing, str) and missing.split(".")[0] not in _ALLOWED | _own:
+        message = (f"No module named {missing!r}: the grader runs your code with only the standard library "
+                   f"and {', '.join(sorted(_ALLOWED))} installed, the modules you may use")
     return {"type": type(exc).__name__, "message": message[:500],
             "file": where.filename if where else None, "line": where.lineno if where else None,
             "code": (where.line or "")[:200] if where else None}
@@ -111,10 +115,22 @@ def _describe(obj) -> dict:
     return {"kind": "value", "type": type(obj).__name__}
 
 
+def _chunks(text: str, starts: list[int]) -> list[str]:
+    """A notebook's cells one by one (``starts``: the first line of each), as Jupyter runs them: a cell that
+    raises costs what it defines, not the cells after it. Each chunk keeps its line numbers. A file is one
+    chunk."""
+    if not starts:
+        return [text]
+    lines = text.splitlines(keepends=True)
+    bounds = list(starts) + [len(lines) + 1]
+    return ["\n" * (a - 1) + "".join(lines[a - 1:b - 1]) for a, b in zip(bounds, bounds[1:])]
+
+
 def _load(msg: dict) -> dict:
     errors = []
     labels = _labels
-    for label, text, path in msg["sources"]:
+    _ALLOWED.update(msg.get("allowed", ()))
+    for label, text, path, starts in msg["sources"]:
         labels.add(label)
         _own.add(os.path.splitext(os.path.basename(path))[0])
         folder = os.path.dirname(os.path.abspath(path))
@@ -122,10 +138,11 @@ def _load(msg: dict) -> dict:
             sys.path.insert(0, folder)
         ns = {"__name__": "submission", "__file__": path, "__builtins__": __builtins__}
         _namespaces.append((label, ns))
-        try:
-            exec(compile(text, label, "exec"), ns)  # noqa: S102 - running student code is this process's job
-        except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
-            errors.append(dict(_error(exc, labels), source=label))
+        for chunk in _chunks(text, starts):
+            try:
+                exec(compile(chunk, label, "exec"), ns)  # noqa: S102 - running student code is this process's job
+            except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
+                errors.append(dict(_error(exc, labels), source=label))
     found = {}
     for name in msg["names"]:
         try:
@@ -210,7 +227,6 @@ def _die_with_parent() -> None:
 def main() -> int:
     _die_with_parent()
     steady_allocator()   # the same allocator policy as the grader's side of every timing comparison
-    apply_rlimits()
     _guard_imports()
     proto_in = os.fdopen(os.dup(0), "rb")
     proto_out = os.fdopen(os.dup(1), "wb")
@@ -227,7 +243,7 @@ def main() -> int:
             return 0
         op = msg.get("op")
         if op == "load":
-            labels = {label for label, _, _ in msg["sources"]}
+            labels = {source[0] for source in msg["sources"]}
             reply = _load(msg)
         elif op == "call":
             reply = _call(msg, labels)
@@ -242,7 +258,11 @@ def main() -> int:
             return 0
         else:
             reply = {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
-        sys.stdout.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):   # the output limit was reached: the rest is dropped
+                pass
         reply["printed"] = capture.tell()
         reply["imports"] = list(_imports)
         _imports.clear()

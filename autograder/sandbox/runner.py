@@ -1,0 +1,331 @@
+"""Run a submission's code in a sandboxed child process and ask it for calls, never in the grader's own.
+
+:class:`Runner` starts the child (:mod:`.runtime.child`) under the machine's :class:`~.isolation.Plan`
+(bubblewrap where it runs), gives it a private copy of the sources, and sends one request at a time. A
+request that does not answer within its time limit, or a child that dies (``os._exit``, a segfault),
+costs that request only: the child is killed with everything it started and a fresh one is started for
+the next request.
+
+Every child runs under :class:`~.limits.Limits` (CPU, memory, processes, output) and inside a
+:class:`~.limits.Containment`, both set up by the grader before the child's first instruction.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .isolation import Isolation, Plan, Policy, plan_for
+from .limits import Containment, Limits
+from .runtime.protocol import ProtocolError, read_message, write_message
+from ..submission import Submission
+
+__all__ = ["Outcome", "Runner"]
+
+#: The child's program: its runtime and numpy on the path, then the request loop.
+_BOOT = "import sys; sys.path[:0] = {path!r}; from runtime.child import main; sys.exit(main())"
+
+
+@dataclass
+class Outcome:
+    """What one request returned: ``ok`` with ``value``, or ``error`` (a dict: type, message, line...)."""
+
+    ok: bool
+    value: object = None
+    error: dict | None = None
+    args_after: tuple = ()
+    extra: dict = field(default_factory=dict)
+
+
+class Runner:
+    """A child process holding one submission's code.
+
+    Parameters
+    ----------
+    submission : Submission
+    names : iterable of str
+        Catalogue names to look for after loading.
+    timeout : float, optional
+        Seconds a request may take (loading included); overrides ``limits.call_seconds``.
+    limits : Limits, optional
+    policy : Policy, optional
+        What isolation to insist on (:func:`~.isolation.plan_for`; raises
+        :class:`~.isolation.SandboxUnavailable` when it cannot be had).
+    """
+
+    def __init__(self, submission: Submission, names, timeout: float | None = None, limits: Limits | None = None,
+                 policy: Policy | None = None):
+        self.submission = submission
+        self.names = list(names)
+        self.limits = limits or Limits()
+        self.timeout = timeout if timeout is not None else self.limits.call_seconds
+        self.policy = policy or Policy()
+        self.plan: Plan = plan_for(self.policy, self.limits)
+        self.proc: subprocess.Popen | None = None
+        self.containment: Containment | None = None
+        self.uid: int | None = None
+        self.dirs: dict[str, str] = {}
+        self.runtime_imports: list[dict] = []
+        self.load_errors: list[dict] = []
+        self.found: dict[str, dict] = {}
+        self.loaded = False
+
+    # -------------------------------------------------------------- lifecycle
+    @property
+    def isolation(self) -> Isolation:
+        """Which isolation layers hold for this runner's children."""
+        return self.plan.isolation
+
+    def _spawn(self) -> None:
+        """A fresh child with fresh private folders: the submission's copy (the sources as graded, one file
+        each), the exchange folder for timed calls, and (without bubblewrap) a working directory."""
+        self.containment = Containment(self.limits)
+        scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
+        self.dirs = {"submission": tempfile.mkdtemp(prefix="convcourse-src-"),
+                     "exchange": tempfile.mkdtemp(prefix="convcourse-xchg-", dir=scratch),
+                     "work": tempfile.mkdtemp(prefix="convcourse-work-")}
+        for name in self._copies():
+            os.chmod(os.path.join(self.dirs["submission"], name), 0o644)
+        path = self.plan.paths(self.dirs["submission"], self.dirs["exchange"])[2]
+        self.proc, self.uid = self.plan.spawn(self.limits, self.containment, self.dirs["submission"],
+                                              self.dirs["exchange"], self.dirs["work"], _BOOT.format(path=path))
+
+    def _copies(self) -> list[str]:
+        """Write each loadable source into the submission's copy under its label; return the names."""
+        names = []
+        for src in self.submission.sources:
+            if src.syntax_error is None:
+                Path(self.dirs["submission"], src.label).write_text(src.text, encoding="utf-8")
+                names.append(src.label)
+        return names
+
+    def _inside(self, which: str, name: str = "") -> str:
+        """Path of ``name`` in one of the private folders, as the child sees it."""
+        sub, xchg, _ = self.plan.paths(self.dirs["submission"], self.dirs["exchange"])
+        return os.path.join({"submission": sub, "exchange": xchg}[which], name)
+
+    def start(self) -> Outcome:
+        """Start a child and load the sources; returns the load outcome (``found`` and ``errors``)."""
+        from ..registry import ALLOWED_IMPORTS
+
+        self.close()
+        self._spawn()
+        sources = [(s.label, s.text, self._inside("submission", s.label), [start for _, start in s.cells])
+                   for s in self.submission.sources if s.syntax_error is None]
+        out = self._request({"op": "load", "sources": sources, "names": self.names,
+                             "allowed": sorted(ALLOWED_IMPORTS)})
+        if out.ok:
+            self.load_errors = out.extra.get("errors", [])
+            self.found = out.extra.get("found", {})
+            self.loaded = True
+        return out
+
+    def close(self) -> None:
+        """Kill the child and everything it started; remove its cgroups."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.containment is not None:
+            self.containment.close()
+            self.containment = None
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.proc = None
+        for path in self.dirs.values():
+            shutil.rmtree(path, ignore_errors=True)
+        self.dirs = {}
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -------------------------------------------------------------- requests
+    def _request(self, message: dict) -> Outcome:
+        proc = self.proc
+        box: dict = {}
+
+        def exchange():
+            try:
+                write_message(proc.stdin, message)
+                box["reply"] = read_message(proc.stdout)
+            except (EOFError, BrokenPipeError, OSError) as exc:
+                box["died"] = exc
+            except ProtocolError as exc:
+                box["bad"] = exc
+
+        worker = threading.Thread(target=exchange, daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            self.close()
+            worker.join(5)
+            return Outcome(False, error={"type": "Timeout", "message": f"did not return within {self.timeout:g} s"})
+        if "reply" not in box:
+            code = None
+            if "died" in box:
+                try:  # the pipe can close a moment before the process has finished exiting
+                    code = proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
+            self.close()
+            if "bad" in box:
+                return Outcome(False, error={"type": "ProtocolError", "message": str(box["bad"])})
+            return Outcome(False, error={"type": "ProcessDied", "message": self._death(code)})
+        reply = box["reply"]
+        self.runtime_imports.extend(reply.get("imports") or [])
+        if not reply.get("ok"):
+            return Outcome(False, error=reply.get("error") or {"type": "Error", "message": "failed"})
+        return Outcome(True, value=reply.get("result"), args_after=tuple(reply.get("args_after") or ()),
+                       extra=reply)
+
+    def _death(self, code: int | None) -> str:
+        if self.plan.bwrap and code is not None and code > 128:
+            code = 128 - code   # bubblewrap exits with 128 + N when its child died of signal N
+        if code is None or code >= 0:
+            return f"the process running it ended (exit status {code})"
+        sig = -code
+        why = {signal.SIGXFSZ: f"it printed or wrote more than {self.limits.output_bytes // 2**20} MiB",
+               signal.SIGXCPU: f"it used more than {self.limits.cpu_seconds} s of CPU",
+               signal.SIGKILL: "it was killed (out of memory, or the process limit)",
+               signal.SIGSEGV: "it crashed (segmentation fault)"}.get(sig)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
+        return f"the process running it died of {name}" + (f": {why}" if why else "")
+
+    def _ensure(self) -> Outcome | None:
+        if self.proc is None or self.proc.poll() is not None:
+            out = self.start()
+            if not out.ok:
+                return out
+        return None
+
+    def call(self, name: str, args: tuple) -> Outcome:
+        """Call the student's ``name(*args)`` in the child."""
+        failed = self._ensure()
+        if failed:
+            return failed
+        return self._request({"op": "call", "name": name, "args": tuple(args)})
+
+    def timed_calls(self, name: str, calls: list[tuple], slot: int) -> tuple[list[Outcome] | Outcome, float, str]:
+        """Run ``name`` on every argument tuple of ``calls`` in one request, measured from outside the child.
+
+        Returns ``(outcomes, seconds for the whole request, clock)``, or ``(failure, ...)`` when a call
+        raised. The clock is the kernel's CPU count for the child's cgroup (``cpuacct``: every thread and
+        process the submission runs) where there is one, else the grader's wall clock around the request.
+        Either way the child cannot fake it.
+        """
+        failed = self._ensure()
+        if failed:
+            return failed, 0.0, "none"
+        with self._shared_arrays(calls, slot) as (message, read_result):
+            message["name"] = name
+            cpu0 = self.containment.cpu_ns() if self.containment else None
+            t0 = time.perf_counter()
+            out = self._request(message)
+            wall = time.perf_counter() - t0
+            self._wait_until_idle()
+            cpu1 = self.containment.cpu_ns() if self.containment else None
+            if out.ok and "shared_results" in out.extra:
+                result = [Outcome(True, value=read_result(i, meta)) for i, meta in enumerate(out.extra["shared_results"])]
+            else:
+                result = out
+        if cpu0 is not None and cpu1 is not None:
+            return result, (cpu1 - cpu0) / 1e9, "cpu"
+        return result, wall, "wall"
+
+    @contextmanager
+    def _shared_arrays(self, calls: list[tuple], slot: int):
+        """Put the array arguments of several calls in a file of the exchange folder (in ``/dev/shm``).
+
+        Yields the ``call_shared`` request and a function that reads answer ``i`` back from the output file
+        as plain bytes, with the dtype and shape the child reported, checked against its slot. The child
+        may read the input file and write only the output file (it owns that one alone); both are removed
+        afterwards.
+        """
+        folder = self.dirs["exchange"]
+        slot = max(int(slot), 8)
+        stem = os.urandom(6).hex()
+        fin_path, fout_path = os.path.join(folder, f"in-{stem}"), os.path.join(folder, f"out-{stem}")
+        try:
+            with open(fin_path, "wb") as fin:
+                encoded_calls, offset = [], 0
+                for args in calls:
+                    encoded = []
+                    for a in args:
+                        if isinstance(a, np.ndarray):
+                            data = np.ascontiguousarray(a)
+                            fin.write(data.tobytes())
+                            encoded.append({"$shared": [offset, data.dtype.str, list(data.shape)]})
+                            offset += data.nbytes
+                            pad = -offset % 64  # keep every array 64-byte aligned, as numpy allocates them
+                            fin.write(b"\0" * pad)
+                            offset += pad
+                        else:
+                            encoded.append(a)
+                    encoded_calls.append(encoded)
+                fin.write(b"\0")  # never empty: an empty file cannot be mapped
+            os.chmod(fin_path, 0o644)
+            fd = os.open(fout_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.ftruncate(fd, slot * len(calls))
+                if self.uid is not None and self.uid != os.getuid():
+                    os.fchown(fd, self.uid, self.uid)
+            finally:
+                os.close(fd)
+
+            def read_result(i: int, meta: dict):
+                dtype = np.dtype(meta["dtype"])
+                if dtype.kind not in "buif":
+                    raise ProtocolError(f"result dtype {dtype} refused")
+                shape = tuple(int(v) for v in meta["shape"])
+                n = dtype.itemsize * int(np.prod(shape))
+                if n > slot:
+                    raise ProtocolError("result larger than its slot")
+                with open(fout_path, "rb") as fh:
+                    fh.seek(i * slot)
+                    return np.frombuffer(fh.read(n), dtype=dtype).reshape(shape).copy()
+
+            yield {"op": "call_shared", "path": self._inside("exchange", f"in-{stem}"),
+                   "out_path": self._inside("exchange", f"out-{stem}"), "calls": encoded_calls,
+                   "slot": slot}, read_result
+        finally:
+            for path in (fin_path, fout_path):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+    def _wait_until_idle(self, limit: float = 0.05) -> None:
+        """Wait (briefly) until every task of the child's cgroup is off the CPU: the kernel charges a task's
+        CPU time to its cgroup when it stops running, so reading the count while it is still on the CPU
+        misses the end of its slice (up to a scheduler tick, milliseconds)."""
+        if self.containment is None or not self.containment.cgroups:
+            return
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline and self.containment.running():
+            time.sleep(0)
+
+    def get(self, name: str) -> Outcome:
+        """Read the student's variable ``name``."""
+        failed = self._ensure()
+        if failed:
+            return failed
+        return self._request({"op": "get", "name": name})
