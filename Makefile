@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev-course
 
-.PHONY: setup test test-browser chromium demo bench lab course clean
+.PHONY: setup test test-browser chromium bubblewrap demo bench lab course clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,9 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,course]'
 	touch $(STAMP)
 
-## setup: .venv with the project, its dev and course extras (JupyterLab, nbgrader); Numba kernels compiled
-setup: $(STAMP)
+## setup: .venv with the project, its dev and course extras (JupyterLab, nbgrader); Numba kernels compiled;
+## bubblewrap, the sandbox that student code runs in
+setup: $(STAMP) bubblewrap
 	$(BIN)/convcourse warmup
+
+## bubblewrap: Debian's bubblewrap (bwrap) for the grader's sandbox (installed with apt when missing)
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq bubblewrap; } \
+	  || echo "bubblewrap could not be installed: convcourse grade will say which isolation layers are missing"; }
 
 ## chromium: Debian's Chromium for the browser tests (installed with apt when missing)
 chromium:
@@ -46,11 +54,14 @@ demo: setup
 	@echo
 	$(BIN)/python benchmarks/run.py --quick
 
-## bench: the full benchmark; writes docs/performance.md (installs PyTorch's CPU build if it lies on disk)
+## bench: the full benchmark; writes docs/performance.md (installs PyTorch's CPU build if it lies on disk),
+## docs/sandbox.md (what the sandbox costs) and docs/class-grading.md (a class of 200)
 bench: setup
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet 'torch==2.13.0+cpu' \
 	  || echo "PyTorch's CPU build is not available here: the torch column stays empty"
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/sandbox.py --write docs/sandbox.md
+	$(BIN)/python benchmarks/class_run.py --students 200 --kill-at 0.5 --write docs/class-grading.md
 
 ## lab: JupyterLab on the student notebooks (start with 01_convolution_by_hand)
 lab: setup
