@@ -151,6 +151,14 @@ def _message(exercise, passed, total, first_fail, diagnoses, rules, sub) -> str:
     return " ".join(parts)
 
 
+def _could_not_grade(exercise, exc: Exception, perf: bool, student: str, secret: str | None) -> ExerciseResult:
+    timed = perf and exercise.tier_workload is not None
+    max_score = exercise.max_score + (exercise.points.tier if timed else 0.0)
+    return ExerciseResult(exercise.slug, "error", 0.0, max_score, 0, len(all_cases(exercise.slug, student, secret)),
+                          message=f"The grader could not grade this exercise: what the submission's process sent "
+                                  f"back made no sense ({type(exc).__name__}).")
+
+
 def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, secret: str | None = None,
                      timeout: float = CALL_SECONDS, perf: bool = False, policy: Policy | None = None) -> SubmissionResult:
     """Grade ``sub`` on the exercises ``slugs`` (default: the whole catalogue); ``perf`` measures tiers.
@@ -161,7 +169,10 @@ def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, se
     with Runner(sub, names, timeout=timeout, policy=policy) as runner:
         runner.start()
         for exercise in exercises:
-            results.append(grade_exercise(exercise, sub, runner, student, secret, perf))
+            try:
+                results.append(grade_exercise(exercise, sub, runner, student, secret, perf))
+            except Exception as exc:  # noqa: BLE001 - whatever the child did, the other exercises are graded
+                results.append(_could_not_grade(exercise, exc, perf, student, secret))
     return SubmissionResult(student=student, submission=sub.path, exercises=results,
                             isolation=runner.isolation.to_json())
 

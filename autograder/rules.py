@@ -3,7 +3,9 @@
 The loop budget counts ``for`` loops and comprehension clauses in the function and in every function of
 the submission it calls, directly or not (each counted once); ``while`` is never allowed. Imports other
 than ``numpy`` and ``math`` (also through ``__import__`` or ``importlib``) and calls that do the exercise
-(``np.convolve``, SciPy, the course's own reference) break the rules. Each finding names its line.
+(``np.convolve``, SciPy, the course's own reference) break the rules, and so does running code made from a
+string (``exec``, ``eval``, ``compile``) anywhere in the file, which no rule could read. Each finding
+names its line.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ __all__ = ["Finding", "check_rules", "identity_comparisons", "function_nodes"]
 
 _FORBIDDEN_PREFIXES = ("scipy", "torch", "tensorflow", "keras", "jax", "autograder", "cv2", "skimage", "numba")
 _TYPE_NAMES = {"tuple", "list", "int", "float", "str", "dict", "bool", "set"}
+#: Builtins that run code made from a string at run time: no rule can read that code (its loops, its
+#: imports), so using them anywhere in a file breaks the rules of the exercises that file defines.
+_DYNAMIC_CODE = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,12 @@ def _call_findings(src: Source, fn_node, aliases) -> list[Finding]:
     return out
 
 
+def _dynamic_code_findings(src: Source) -> list[Finding]:
+    return [Finding("forbidden-call", _snippet(src, node), f"runs code built at run time with {target}")
+            for node in ast.walk(src.tree)
+            if isinstance(node, ast.Call) and (target := _dotted(node.func, {})) in _DYNAMIC_CODE]
+
+
 def identity_comparisons(sub: Submission, name: str) -> list[Finding]:
     """``x is 'same'``, ``padding is tuple`` and the like in the function or its helpers."""
     out = []
@@ -163,6 +174,7 @@ def check_rules(sub: Submission, exercise: Exercise) -> list[RuleResult]:
         imports += _import_findings(src, [n for n in ast.walk(fn)], own)
         if src.label not in seen_sources:
             seen_sources.add(src.label)
+            calls += _dynamic_code_findings(src)
             imports += _import_findings(src, [n for n in src.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
                                         own)
     budget = exercise.loop_budget

@@ -232,7 +232,7 @@ def main() -> int:
         f"process makes {args.repeats or 7} timed calls and keeps the fastest (the machine is shared: slower "
         "calls measure its other tenants). A time is the median over rounds; a ratio is the median of the "
         "same-round ratios.",
-        "Every process uses the same allocator policy (`autograder.memory.steady_allocator`).",
+        "Every process uses the same allocator policy (`autograder.sandbox.runtime.memory.steady_allocator`).",
         "'1 thread' pins every thread pool (BLAS, Numba, PyTorch) to one thread; the tiers are timed that way.",
         "The numpy baseline pads, takes every window with `sliding_window_view` and contracts with",
         "`einsum(optimize=True)`. PyTorch runs `conv2d` on channels-last tensors"

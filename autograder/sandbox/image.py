@@ -126,6 +126,20 @@ def _mirror(pieces, image: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _prune(keep: Path, min_age: float = 86400.0) -> None:
+    """Remove images of earlier versions a day after they were made, so that upgrades do not pile them up
+    (a grader of an older version that has run for more than a day finds its image gone for new children
+    and must be restarted)."""
+    import time
+
+    for other in keep.parent.iterdir():
+        try:
+            if other != keep and time.time() - other.stat().st_mtime > min_age:
+                shutil.rmtree(other, ignore_errors=True)
+        except OSError:
+            pass
+
+
 _VIEWS: dict[bool, View] = {}
 
 
@@ -141,6 +155,7 @@ def runtime_view(mirrored: bool) -> View:
         image = _IMAGE_ROOT / _key(pieces)
         if not image.is_dir():
             _mirror(pieces, image)
+            _prune(image)
         sources = [(str(image / src.lstrip("/")), dst) for src, dst in pieces]
     else:
         sources = pieces

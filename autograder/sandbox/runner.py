@@ -27,6 +27,7 @@ import numpy as np
 
 from .isolation import Isolation, Plan, Policy, plan_for
 from .limits import Containment, Limits
+from .replies import clean_error, clean_found, clean_imports, clean_load_errors, clean_shared_results
 from .runtime.protocol import ProtocolError, read_message, write_message
 from ..submission import Submission
 
@@ -34,6 +35,24 @@ __all__ = ["Outcome", "Runner"]
 
 #: The child's program: its runtime and numpy on the path, then the request loop.
 _BOOT = "import sys; sys.path[:0] = {path!r}; from runtime.child import main; sys.exit(main())"
+
+
+def sweep_private_folders() -> int:
+    """Remove the private folders (``convcourse-{src,xchg,work}-<pid>-*``) of graders that no longer run:
+    a grader killed mid-run (SIGKILL, a lost worker) could not remove its own. Returns how many went."""
+    removed = 0
+    for folder in {tempfile.gettempdir(), "/dev/shm"}:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            parts = name.split("-")
+            if len(parts) >= 4 and parts[0] == "convcourse" and parts[1] in ("src", "xchg", "work") \
+                    and parts[2].isdigit() and not os.path.exists(f"/proc/{parts[2]}"):
+                shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+                removed += 1
+    return removed
 
 
 @dataclass
@@ -90,10 +109,12 @@ class Runner:
         """A fresh child with fresh private folders: the submission's copy (the sources as graded, one file
         each), the exchange folder for timed calls, and (without bubblewrap) a working directory."""
         self.containment = Containment(self.limits)
+        sweep_private_folders()
         scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
-        self.dirs = {"submission": tempfile.mkdtemp(prefix="convcourse-src-"),
-                     "exchange": tempfile.mkdtemp(prefix="convcourse-xchg-", dir=scratch),
-                     "work": tempfile.mkdtemp(prefix="convcourse-work-")}
+        mine = f"{os.getpid()}-"
+        self.dirs = {"submission": tempfile.mkdtemp(prefix=f"convcourse-src-{mine}"),
+                     "exchange": tempfile.mkdtemp(prefix=f"convcourse-xchg-{mine}", dir=scratch),
+                     "work": tempfile.mkdtemp(prefix=f"convcourse-work-{mine}")}
         for name in self._copies():
             os.chmod(os.path.join(self.dirs["submission"], name), 0o644)
         path = self.plan.paths(self.dirs["submission"], self.dirs["exchange"])[2]
@@ -125,8 +146,8 @@ class Runner:
         out = self._request({"op": "load", "sources": sources, "names": self.names,
                              "allowed": sorted(ALLOWED_IMPORTS)})
         if out.ok:
-            self.load_errors = out.extra.get("errors", [])
-            self.found = out.extra.get("found", {})
+            self.load_errors = clean_load_errors(out.extra.get("errors"))
+            self.found = clean_found(out.extra.get("found"), self.names)
             self.loaded = True
         return out
 
@@ -169,8 +190,8 @@ class Runner:
                 box["reply"] = read_message(proc.stdout)
             except (EOFError, BrokenPipeError, OSError) as exc:
                 box["died"] = exc
-            except ProtocolError as exc:
-                box["bad"] = exc
+            except Exception as exc:  # noqa: BLE001 - a malformed reply of any kind costs this request only
+                box["bad"] = exc if isinstance(exc, ProtocolError) else ProtocolError(f"unreadable reply ({type(exc).__name__})")
 
         worker = threading.Thread(target=exchange, daemon=True)
         worker.start()
@@ -191,10 +212,13 @@ class Runner:
                 return Outcome(False, error={"type": "ProtocolError", "message": str(box["bad"])})
             return Outcome(False, error={"type": "ProcessDied", "message": self._death(code)})
         reply = box["reply"]
-        self.runtime_imports.extend(reply.get("imports") or [])
-        if not reply.get("ok"):
-            return Outcome(False, error=reply.get("error") or {"type": "Error", "message": "failed"})
-        return Outcome(True, value=reply.get("result"), args_after=tuple(reply.get("args_after") or ()),
+        if not isinstance(reply, dict):
+            return Outcome(False, error={"type": "ProtocolError", "message": "the child's reply is not a message"})
+        self.runtime_imports.extend(clean_imports(reply.get("imports")))
+        if reply.get("ok") is not True:
+            return Outcome(False, error=clean_error(reply.get("error") or {"type": "Error", "message": "failed"}))
+        after = reply.get("args_after")
+        return Outcome(True, value=reply.get("result"), args_after=tuple(after) if isinstance(after, (list, tuple)) else (),
                        extra=reply)
 
     def _death(self, code: int | None) -> str:
@@ -240,13 +264,17 @@ class Runner:
             cpu0 = self.containment.cpu_ns() if self.containment else None
             t0 = time.perf_counter()
             out = self._request(message)
+            if out.ok and "shared_results" in out.extra:
+                try:   # the answers are read before the clock stops: nothing is computed after it
+                    metas = clean_shared_results(out.extra["shared_results"], len(calls), message["slot"])
+                    result = [Outcome(True, value=read_result(i, meta)) for i, meta in enumerate(metas)]
+                except ProtocolError as exc:
+                    result = Outcome(False, error={"type": "ProtocolError", "message": str(exc)})
+            else:
+                result = out
             wall = time.perf_counter() - t0
             self._wait_until_idle()
             cpu1 = self.containment.cpu_ns() if self.containment else None
-            if out.ok and "shared_results" in out.extra:
-                result = [Outcome(True, value=read_result(i, meta)) for i, meta in enumerate(out.extra["shared_results"])]
-            else:
-                result = out
         if cpu0 is not None and cpu1 is not None:
             return result, (cpu1 - cpu0) / 1e9, "cpu"
         return result, wall, "wall"
@@ -264,6 +292,7 @@ class Runner:
         slot = max(int(slot), 8)
         stem = os.urandom(6).hex()
         fin_path, fout_path = os.path.join(folder, f"in-{stem}"), os.path.join(folder, f"out-{stem}")
+        out_fd = None
         try:
             with open(fin_path, "wb") as fin:
                 encoded_calls, offset = [], 0
@@ -283,30 +312,27 @@ class Runner:
                     encoded_calls.append(encoded)
                 fin.write(b"\0")  # never empty: an empty file cannot be mapped
             os.chmod(fin_path, 0o644)
-            fd = os.open(fout_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.ftruncate(fd, slot * len(calls))
-                if self.uid is not None and self.uid != os.getuid():
-                    os.fchown(fd, self.uid, self.uid)
-            finally:
-                os.close(fd)
+            # The grader keeps the output file open, read-write, for the whole request and reads it through
+            # that descriptor: while it is open nobody can take a lease on the file (which would let the
+            # child stall the grader's open, or compute after the clock stops), and no open is needed.
+            out_fd = os.open(fout_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            os.ftruncate(out_fd, slot * len(calls))
+            if self.uid is not None and self.uid != os.getuid():
+                os.fchown(out_fd, self.uid, self.uid)
 
-            def read_result(i: int, meta: dict):
-                dtype = np.dtype(meta["dtype"])
-                if dtype.kind not in "buif":
-                    raise ProtocolError(f"result dtype {dtype} refused")
-                shape = tuple(int(v) for v in meta["shape"])
-                n = dtype.itemsize * int(np.prod(shape))
-                if n > slot:
-                    raise ProtocolError("result larger than its slot")
-                with open(fout_path, "rb") as fh:
-                    fh.seek(i * slot)
-                    return np.frombuffer(fh.read(n), dtype=dtype).reshape(shape).copy()
+            def read_result(i: int, meta: tuple):
+                dtype, shape, n = meta
+                data = os.pread(out_fd, n, i * slot)
+                if len(data) != n:
+                    raise ProtocolError("a timed answer is missing from the output file")
+                return np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape).copy()
 
             yield {"op": "call_shared", "path": self._inside("exchange", f"in-{stem}"),
                    "out_path": self._inside("exchange", f"out-{stem}"), "calls": encoded_calls,
                    "slot": slot}, read_result
         finally:
+            if out_fd is not None:
+                os.close(out_fd)
             for path in (fin_path, fout_path):
                 try:
                     os.unlink(path)

@@ -128,12 +128,15 @@ def test_a_class_with_both_exploits_graded_recorded_and_resumed(tmp_path):
 
 
 def _children_alive() -> int:
-    """Sandboxed children (``python -m autograder.child``) still running, from /proc."""
+    """Sandboxed children (bubblewrap and the child it runs, ``runtime.child``) still running, from /proc:
+    any process of a sandbox uid, or whose command line runs the child's runtime."""
+    from autograder.sandbox.isolation import SANDBOX_UIDS
+
     alive = 0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                alive += b"autograder.child" in (entry / "cmdline").read_bytes()
+                alive += entry.stat().st_uid in SANDBOX_UIDS or b"runtime.child" in (entry / "cmdline").read_bytes()
             except OSError:
                 continue
     return alive
@@ -168,6 +171,10 @@ def test_a_killed_run_loses_nothing_and_regrades_nothing(tmp_path):
     left = [p for c in ("pids", "memory", "cpuacct") for p in Path(f"/sys/fs/cgroup/{c}").glob("convcourse-*")]
     assert all(not (p / "cgroup.procs").read_text().strip() for p in left)
     Containment.sweep_stale(min_age=0)
+    # and the rerun removed the killed graders' private folders (submission copies, exchange files)
+    killed = [p for folder in ("/tmp", "/dev/shm") for p in Path(folder).glob("convcourse-*-*-*")
+              if p.name.split("-")[2].isdigit() and not Path(f"/proc/{p.name.split('-')[2]}").exists()]
+    assert not killed, killed
 
 
 def test_cli_says_why_it_cannot_grade_a_class(tmp_path):

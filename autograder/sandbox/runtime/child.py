@@ -30,9 +30,15 @@ _own: set[str] = set()
 
 def _student_frame(frame):
     """The frame that asked for the import, if it is in a student source (imports that the import machinery
-    makes while loading a module are not the student's)."""
-    while frame is not None and frame.f_code.co_filename == __file__:
-        frame = frame.f_back
+    or a library makes while loading a module are not the student's)."""
+    while frame is not None:
+        name = frame.f_code.co_filename
+        # the runtime's own frames, and code the student built at run time (exec of a string), which
+        # answers for the student frame that ran it
+        if name == __file__ or (name.startswith("<") and not name.startswith("<frozen")):
+            frame = frame.f_back
+            continue
+        break
     return frame if frame is not None and frame.f_code.co_filename in _labels else None
 
 

@@ -1,0 +1,92 @@
+"""The grader's reading of what a child replies: nothing in a reply is trusted (SPEC §4).
+
+Student code shares the child's interpreter and can replace any function of the child's runtime, so a
+reply may hold anything the wire format can carry. Each field the grader uses is checked here against
+the shape it must have and cut to a size; what does not fit is a :class:`~.runtime.protocol.ProtocolError`
+that costs the request it answered, never the grader.
+"""
+
+from __future__ import annotations
+
+from .runtime.protocol import ProtocolError
+
+__all__ = ["clean_error", "clean_imports", "clean_found", "clean_load_errors", "clean_shared_results", "text",
+           "MAX_TEXT"]
+
+#: The longest string of the child's that any result quotes.
+MAX_TEXT = 500
+
+
+def text(value, limit: int = MAX_TEXT) -> str:
+    """``value`` as a string of at most ``limit`` characters, marked where it was cut."""
+    s = value if isinstance(value, str) else repr(value) if value is not None else ""
+    return s if len(s) <= limit else s[:limit] + f"... [{len(s) - limit} more characters cut]"
+
+
+def _line(value) -> int | None:
+    return value if type(value) is int and 0 <= value < 10**9 else None
+
+
+def clean_error(error) -> dict:
+    """An error dict with string ``type``/``message``/``file``/``code`` and an int or None ``line``."""
+    if not isinstance(error, dict):
+        return {"type": "ProtocolError", "message": f"the child sent an error that is not a description: {text(error, 80)}"}
+    out = {"type": text(error.get("type") or "Error", 100), "message": text(error.get("message", ""))}
+    for key in ("file", "code", "source"):
+        if error.get(key) is not None:
+            out[key] = text(error[key], 200)
+    out["line"] = _line(error.get("line"))
+    return out
+
+
+def clean_imports(imports) -> list[dict]:
+    if not isinstance(imports, list):
+        return []
+    return [{"module": text(i.get("module"), 100), "file": text(i.get("file"), 200), "line": _line(i.get("line"))}
+            for i in imports[:100] if isinstance(i, dict)]
+
+
+def clean_found(found, names) -> dict[str, dict]:
+    """What the load found, for the names asked about only."""
+    if not isinstance(found, dict):
+        return {}
+    out = {}
+    for name in names:
+        info = found.get(name)
+        if not isinstance(info, dict):
+            continue
+        params = info.get("params")
+        params = [p for p in params if isinstance(p, str)][:32] if isinstance(params, list) else []
+        out[name] = {"kind": "function" if info.get("kind") == "function" else "value",
+                     "params": params, "varargs": info.get("varargs") is True}
+    return out
+
+
+def clean_load_errors(errors) -> list[dict]:
+    return [clean_error(e) for e in errors[:50]] if isinstance(errors, list) else []
+
+
+def clean_shared_results(meta, count: int, slot: int) -> list[tuple[str, tuple[int, ...], int]]:
+    """``(dtype, shape, bytes)`` of each timed answer, each a numeric array that fits its slot."""
+    import numpy as np
+
+    if not isinstance(meta, list) or len(meta) != count:
+        raise ProtocolError(f"the child described {len(meta) if isinstance(meta, list) else 'no'} answers for {count} calls")
+    out = []
+    for m in meta:
+        try:
+            dtype = np.dtype(m["dtype"]) if isinstance(m["dtype"], str) and len(m["dtype"]) < 8 else None
+            shape = tuple(m["shape"])
+        except (KeyError, TypeError, ValueError):
+            raise ProtocolError("a timed answer's description is malformed") from None
+        if dtype is None or dtype.kind not in "buif" or dtype.hasobject:
+            raise ProtocolError("a timed answer is not a numeric array")
+        if len(shape) > 8 or not all(type(s) is int and 0 <= s <= slot for s in shape):
+            raise ProtocolError("a timed answer's shape is malformed")
+        n = dtype.itemsize
+        for s in shape:
+            n *= s
+        if n > slot:
+            raise ProtocolError("a timed answer is larger than its slot")
+        out.append((dtype.str, shape, n))
+    return out
