@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .formats import to_class_csv, to_gradescope, to_html_page, to_junit
 from .results import SubmissionResult, write_atomic
+from .sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS
 from .roster import Entry, exercises_for, find_submissions, fingerprint
 
 __all__ = ["Settings", "Graded", "ClassRun", "grade_class", "grade_entry", "summary", "PER_WORKER"]
@@ -37,11 +38,12 @@ class Settings:
     affected records are regraded)."""
 
     perf: bool = True
-    timeout: float = 10.0
+    timeout: float = CALL_SECONDS
     secret: str | None = None
     gradescope: bool = False
     junit: bool = False
     require_sandbox: bool = True
+    budget: float = SUBMISSION_SECONDS
 
     def policy(self):
         from .sandbox import Policy
@@ -50,8 +52,9 @@ class Settings:
 
     def signature(self) -> str:
         secret = self.secret if self.secret is not None else os.environ.get("CONVCOURSE_SECRET", "")
-        return json.dumps({"perf": self.perf, "timeout": self.timeout, "gradescope": self.gradescope,
-                           "junit": self.junit, "secret": hashlib.sha256(secret.encode()).hexdigest()[:16]})
+        return json.dumps({"perf": self.perf, "timeout": self.timeout, "budget": self.budget,
+                           "gradescope": self.gradescope, "junit": self.junit,
+                           "secret": hashlib.sha256(secret.encode()).hexdigest()[:16]})
 
 
 @dataclass
@@ -105,7 +108,7 @@ def grade_entry(entry: Entry, out: Path, settings: Settings) -> Graded:
     try:
         result = grade_path(entry.path, student=entry.student, slugs=exercises_for(entry.assignment),
                             secret=settings.secret, timeout=settings.timeout, perf=settings.perf,
-                            policy=settings.policy())
+                            policy=settings.policy(), budget=settings.budget)
     except SubmissionError as exc:
         return Graded(entry, "failed", error=str(exc), seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - one broken submission must not stop the class

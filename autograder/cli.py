@@ -7,7 +7,9 @@ import sys
 
 __all__ = ["main"]
 
-CALL_SECONDS = 10.0   # autograder.sandbox.limits.CALL_SECONDS, without importing numpy to print --help
+# autograder.sandbox.limits' defaults, repeated so that --help does not import numpy (a test keeps them equal)
+CALL_SECONDS = 10.0
+SUBMISSION_SECONDS = 300.0
 
 
 def _cmd_warmup(args: argparse.Namespace) -> int:
@@ -55,7 +57,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             return 2
     try:
         result = grade_path(args.path, student=args.student, slugs=args.exercise or None, timeout=args.timeout,
-                            perf=not args.no_perf, policy=Policy(require=not args.no_sandbox))
+                            perf=not args.no_perf, policy=Policy(require=not args.no_sandbox), budget=args.budget)
     except SubmissionError as exc:
         print(f"convcourse grade: cannot grade {exc}", file=sys.stderr)
         return 2
@@ -83,7 +85,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     out = Path(args.out) if args.out else root.resolve().parent / f"{root.resolve().name}-grades"
     settings = Settings(perf=not args.no_perf, timeout=args.timeout, gradescope=args.gradescope, junit=args.junit,
-                        require_sandbox=not args.no_sandbox)
+                        require_sandbox=not args.no_sandbox, budget=args.budget)
     try:
         run = grade_class(root, out, settings, workers=args.workers)
     except SubmissionError as exc:
@@ -152,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
     p.add_argument("--timeout", type=float, default=CALL_SECONDS,
                    help=f"seconds one call may take (default {CALL_SECONDS:g})")
+    p.add_argument("--budget", type=float, default=SUBMISSION_SECONDS,
+                   help=f"seconds all of one submission's calls may take together (default {SUBMISSION_SECONDS:g})")
     p.add_argument("--no-sandbox", action="store_true",
                    help="grade even where no isolation layer holds (your own code on your own machine)")
     p.set_defaults(run=_cmd_grade)
@@ -163,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
     p.add_argument("--timeout", type=float, default=CALL_SECONDS,
                    help=f"seconds one call may take (default {CALL_SECONDS:g})")
+    p.add_argument("--budget", type=float, default=SUBMISSION_SECONDS,
+                   help=f"seconds all of one submission's calls may take together (default {SUBMISSION_SECONDS:g})")
     p.add_argument("--no-sandbox", action="store_true",
                    help="grade even where no isolation layer holds (your own code on your own machine)")
     p.add_argument("--gradescope", action="store_true", help="also write each student's Gradescope results.json")

@@ -8,6 +8,7 @@ each output sums, so correct float32 work passes.
 from __future__ import annotations
 
 import numbers
+import reprlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,12 +52,19 @@ def describe_call(case: Case, names: tuple[str, ...] = ()) -> str:
     return f"{case.function}({', '.join(parts)})"
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 80
+
+
 def describe_value(value) -> str:
     if isinstance(value, np.ndarray):
         return f"an ndarray of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, Opaque):
         return value.describe()
-    text = repr(value)
+    try:   # bounded: a reply can hold a huge string, list or number, and repr() of it would be huge too
+        text = _SHORT.repr(value.item() if isinstance(value, np.generic) else value)
+    except Exception:  # noqa: BLE001 - e.g. an int too long to print
+        text = "(too large to show)"
     return f"{type(value).__name__} {text if len(text) < 80 else text[:77] + '...'}"
 
 

@@ -16,7 +16,8 @@ from .diagnose import hint, judge, ranked
 from .expected import expected, function_spec
 from .results import CaseResult, ExerciseResult, RuleResult, SubmissionResult
 from .rules import check_rules, identity_comparisons
-from .sandbox import CALL_SECONDS, Policy, Runner
+from .sandbox import CALL_SECONDS, Limits, Policy, Runner
+from .sandbox.limits import SUBMISSION_SECONDS
 from .submission import Submission, load_submission
 from .tiers import tier_points
 from .timing import measure_tier
@@ -77,6 +78,8 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
         info = present.get(case.function)
         if info is None:
             verdict = Verdict(False, "exists", f"`{case.function}` is not defined")
+        elif runner.budget_spent:
+            verdict = Verdict(False, "runs", runner.spent_message())
         elif case.function in timed_out:
             verdict = Verdict(False, "runs", f"not run: an earlier case of `{case.function}` did not return in time")
         elif (missing := _missing_param(case, info)) is not None:
@@ -105,7 +108,7 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
     ordered = ranked(diagnoses)
     message = _message(exercise, passed, len(case_results), first_fail, ordered, rules, sub)
     tier = ratio = None
-    if timed and status == "passed":
+    if timed and status == "passed" and not runner.budget_spent:
         spec = exercise.functions[0]
         measured = measure_tier(runner, spec, exercise.tier_workload)   # fresh OS randomness: unpredictable
         tier, ratio = measured.tier, measured.ratio
@@ -160,13 +163,15 @@ def _could_not_grade(exercise, exc: Exception, perf: bool, student: str, secret:
 
 
 def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, secret: str | None = None,
-                     timeout: float = CALL_SECONDS, perf: bool = False, policy: Policy | None = None) -> SubmissionResult:
+                     timeout: float = CALL_SECONDS, perf: bool = False, policy: Policy | None = None,
+                     budget: float = SUBMISSION_SECONDS) -> SubmissionResult:
     """Grade ``sub`` on the exercises ``slugs`` (default: the whole catalogue); ``perf`` measures tiers.
-    ``policy``: the isolation to insist on (raises :class:`~.sandbox.SandboxUnavailable` without it)."""
+    ``policy``: the isolation to insist on (raises :class:`~.sandbox.SandboxUnavailable` without it).
+    ``timeout`` bounds one call, ``budget`` all of the submission's calls together (seconds)."""
     exercises = [registry.get(s) for s in slugs] if slugs else list(registry.EXERCISES)
     names = [n for e in exercises for n in e.names]
     results = []
-    with Runner(sub, names, timeout=timeout, policy=policy) as runner:
+    with Runner(sub, names, timeout=timeout, policy=policy, limits=Limits(submission_seconds=budget)) as runner:
         runner.start()
         for exercise in exercises:
             try:
@@ -178,6 +183,7 @@ def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, se
 
 
 def grade_path(path, student: str = "anonymous", slugs=None, secret: str | None = None,
-               timeout: float = CALL_SECONDS, perf: bool = False, policy: Policy | None = None) -> SubmissionResult:
+               timeout: float = CALL_SECONDS, perf: bool = False, policy: Policy | None = None,
+               budget: float = SUBMISSION_SECONDS) -> SubmissionResult:
     """Load and grade the submission at ``path`` (raises :class:`~.submission.SubmissionError`)."""
-    return grade_submission(load_submission(path), student, slugs, secret, timeout, perf, policy)
+    return grade_submission(load_submission(path), student, slugs, secret, timeout, perf, policy, budget)

@@ -15,6 +15,7 @@ from autograder import registry
 from autograder.diagnose import MISCONCEPTIONS
 from autograder.grade import grade_path
 from autograder.sandbox.isolation import SANDBOX_UIDS
+from autograder.sandbox.limits import SUBMISSION_SECONDS
 
 HERE = Path(__file__).parent / "submissions"
 CASES = sorted(p.name for p in HERE.iterdir() if (p / "expected.json").exists())
@@ -38,7 +39,8 @@ def graded():
     try:
         for name in CASES:
             start = time.monotonic()
-            out[name] = grade_path(HERE / name, student="golden", timeout=TIMEOUT)
+            budget = json.loads((HERE / name / "expected.json").read_text()).get("budget", SUBMISSION_SECONDS)
+            out[name] = grade_path(HERE / name, student="golden", timeout=TIMEOUT, budget=budget)
             DURATIONS[name] = time.monotonic() - start
     finally:
         if before is None:

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Limits", "Containment", "TOKEN_VAR", "CALL_SECONDS"]
+__all__ = ["Limits", "Containment", "TOKEN_VAR", "CALL_SECONDS", "SUBMISSION_SECONDS"]
 
 TOKEN_VAR = "CONVCOURSE_SANDBOX"
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -31,6 +31,9 @@ _PREFIX = "convcourse-"
 
 #: The one default for how long one call of student code may take (seconds).
 CALL_SECONDS = 10.0
+#: The one default for how long one submission's code may run in all (seconds): calls that each stay just
+#: under CALL_SECONDS cannot make a submission take an hour.
+SUBMISSION_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Limits:
     ----------
     call_seconds : float
         Wall time one request may take.
+    submission_seconds : float
+        Wall time all the requests of one :class:`~.runner.Runner` (one submission) may take together.
     cpu_seconds : int
         CPU time of the child over its life (a backstop; each timeout restarts it).
     memory_bytes : int
@@ -54,6 +59,7 @@ class Limits:
     """
 
     call_seconds: float = CALL_SECONDS
+    submission_seconds: float = SUBMISSION_SECONDS
     cpu_seconds: int = 600
     memory_bytes: int = 4 * 2**30
     processes: int = 32

@@ -94,6 +94,7 @@ class Runner:
         self.containment: Containment | None = None
         self.uid: int | None = None
         self.dirs: dict[str, str] = {}
+        self.deadline: float | None = None   # set by the first start: the submission's time budget
         self.runtime_imports: list[dict] = []
         self.load_errors: list[dict] = []
         self.found: dict[str, dict] = {}
@@ -135,10 +136,17 @@ class Runner:
         sub, xchg, _ = self.plan.paths(self.dirs["submission"], self.dirs["exchange"])
         return os.path.join({"submission": sub, "exchange": xchg}[which], name)
 
+    @property
+    def budget_spent(self) -> bool:
+        """Whether the submission's time budget (``limits.submission_seconds``) has run out."""
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
     def start(self) -> Outcome:
         """Start a child and load the sources; returns the load outcome (``found`` and ``errors``)."""
         from ..registry import ALLOWED_IMPORTS
 
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.limits.submission_seconds
         self.close()
         self._spawn()
         sources = [(s.label, s.text, self._inside("submission", s.label), [start for _, start in s.cells])
@@ -193,12 +201,17 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - a malformed reply of any kind costs this request only
                 box["bad"] = exc if isinstance(exc, ProtocolError) else ProtocolError(f"unreadable reply ({type(exc).__name__})")
 
+        left = self.deadline - time.monotonic() if self.deadline is not None else self.timeout
+        if left <= 0:
+            return Outcome(False, error={"type": "BudgetSpent", "message": self.spent_message()})
         worker = threading.Thread(target=exchange, daemon=True)
         worker.start()
-        worker.join(self.timeout)
+        worker.join(min(self.timeout, left))
         if worker.is_alive():
             self.close()
             worker.join(5)
+            if left < self.timeout:
+                return Outcome(False, error={"type": "BudgetSpent", "message": self.spent_message()})
             return Outcome(False, error={"type": "Timeout", "message": f"did not return within {self.timeout:g} s"})
         if "reply" not in box:
             code = None
@@ -220,6 +233,9 @@ class Runner:
         after = reply.get("args_after")
         return Outcome(True, value=reply.get("result"), args_after=tuple(after) if isinstance(after, (list, tuple)) else (),
                        extra=reply)
+
+    def spent_message(self) -> str:
+        return f"not run: the submission's time budget ({self.limits.submission_seconds:g} s in all) is spent"
 
     def _death(self, code: int | None) -> str:
         if self.plan.bwrap and code is not None and code > 128:

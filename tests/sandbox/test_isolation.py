@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import os
 import subprocess
+import time
 import sys
 
 import numpy as np
@@ -133,3 +134,26 @@ def test_results_say_how_the_child_was_isolated(tmp_path):
     assert result.to_json()["isolation"]["sandbox"] == "bubblewrap"
     assert result.to_json()["isolation"]["missing"] == []
     assert "isolation: bubblewrap, every layer held" in render_table(result)
+
+
+def test_the_cli_states_the_limits_own_defaults():
+    from autograder import cli
+    from autograder.sandbox import limits
+
+    assert (cli.CALL_SECONDS, cli.SUBMISSION_SECONDS) == (limits.CALL_SECONDS, limits.SUBMISSION_SECONDS)
+
+
+def test_a_submission_has_a_time_budget_as_a_whole(tmp_path):
+    """Calls that each stay under the per-call limit cannot add up past the submission's budget."""
+    from autograder.grade import grade_path
+
+    (tmp_path / "s.py").write_text(
+        "import time\n\ndef conv_output_size(n, k, padding='valid', stride=1, dilation=1):\n"
+        "    time.sleep(0.9)\n    return (n - k) // stride + 1\n")
+    start = time.monotonic()
+    result = grade_path(tmp_path / "s.py", slugs=["output_size"], timeout=2.0, budget=3.0)
+    assert time.monotonic() - start < 10
+    cases = result.exercises[0].cases
+    assert any(c.passed for c in cases)
+    spent = [c for c in cases if "time budget (3 s in all) is spent" in c.message]
+    assert spent and all(not c.passed for c in spent) and len(spent) >= len(cases) - 4

@@ -77,33 +77,67 @@ def encode(value, buffers: list) -> object:
     return _opaque(value)
 
 
-def decode(obj, buffers: list) -> object:
-    """Inverse of :func:`encode`."""
+def decode(obj, buffers: list, _used: set | None = None) -> object:
+    """Inverse of :func:`encode`. Each array buffer may be used once (a reply that names one buffer a
+    million times would otherwise make the reader allocate a million copies)."""
+    used = set() if _used is None else _used
     if isinstance(obj, list):
-        return [decode(v, buffers) for v in obj]
+        return [decode(v, buffers, used) for v in obj]
     if not isinstance(obj, dict):
         return obj
     if "$nd" in obj:
-        dtype = np.dtype(obj["dtype"])
-        if dtype.kind not in _NUMERIC_KINDS:
-            raise ProtocolError(f"array of dtype {dtype} refused")
-        shape = tuple(int(s) for s in obj["shape"])
-        raw = buffers[obj["$nd"]]
+        index = obj["$nd"]
+        if type(index) is not int or not 0 <= index < len(buffers) or index in used:
+            raise ProtocolError("an array refers to a missing or already used buffer")
+        used.add(index)
+        dtype = _numeric_dtype(obj.get("dtype"))
+        shape = obj.get("shape")
+        if not isinstance(shape, list) or len(shape) > 32 or not all(type(s) is int and s >= 0 for s in shape):
+            raise ProtocolError("array shape malformed")
+        raw = buffers[index]
         if len(raw) != dtype.itemsize * math.prod(shape):
             raise ProtocolError("array bytes do not match its shape")
-        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+        return np.frombuffer(raw, dtype=dtype).reshape(tuple(shape)).copy()
     if "$np" in obj:
-        return np.dtype(obj["$np"]).type(decode(obj["value"], buffers))
+        dtype = _numeric_dtype(obj["$np"])
+        value = obj.get("value")
+        if type(value) not in (bool, int, float):
+            raise ProtocolError("a numpy scalar without a plain number")
+        try:
+            return dtype.type(value)
+        except (OverflowError, ValueError, TypeError):
+            raise ProtocolError(f"{value!r:.40} is not a {dtype}") from None
     if "$float" in obj:
-        return float(obj["$float"])
+        return float(str(obj["$float"])[:40])
     if "$tuple" in obj:
-        return tuple(decode(v, buffers) for v in obj["$tuple"])
+        items = obj["$tuple"]
+        if not isinstance(items, list):
+            raise ProtocolError("tuple malformed")
+        return tuple(decode(v, buffers, used) for v in items)
     if "$dict" in obj:
-        return {str(k): decode(v, buffers) for k, v in obj["$dict"].items()}
+        items = obj["$dict"]
+        if not isinstance(items, dict):
+            raise ProtocolError("dict malformed")
+        return {str(k): decode(v, buffers, used) for k, v in items.items()}
     if "$opaque" in obj:
-        shape = tuple(obj["shape"]) if obj.get("shape") is not None else None
-        return Opaque(obj["$opaque"], obj.get("text", ""), obj.get("dtype"), shape)
+        shape = obj.get("shape")
+        shape = tuple(shape)[:32] if isinstance(shape, list) else None
+        dtype = obj.get("dtype")
+        return Opaque(str(obj["$opaque"])[:100], str(obj.get("text", ""))[:200],
+                      str(dtype)[:40] if dtype is not None else None, shape)
     raise ProtocolError(f"unknown value {str(obj)[:80]}")
+
+
+def _numeric_dtype(spec) -> np.dtype:
+    if not isinstance(spec, str) or len(spec) > 8:
+        raise ProtocolError("dtype malformed")
+    try:
+        dtype = np.dtype(spec)
+    except TypeError:
+        raise ProtocolError(f"dtype {spec!r} unknown") from None
+    if dtype.kind not in _NUMERIC_KINDS:
+        raise ProtocolError(f"array of dtype {dtype} refused")
+    return dtype
 
 
 def write_message(stream, message: dict) -> None:
@@ -140,7 +174,11 @@ def read_message(stream, max_bytes: int = 4 * MAX_ARRAY_BYTES) -> dict:
         sizes = body.pop("$buffers")
     except (ValueError, KeyError, TypeError) as exc:
         raise ProtocolError(f"malformed header: {exc}") from None
+    if not isinstance(body, dict) or not isinstance(sizes, list) or len(sizes) > 4096 \
+            or not all(type(n) is int and 0 <= n <= MAX_ARRAY_BYTES for n in sizes):
+        raise ProtocolError("malformed header: array sizes")
     if sum(sizes) > max_bytes:
         raise ProtocolError(f"{sum(sizes)} bytes of arrays refused (limit {max_bytes})")
-    buffers = [_read_exact(stream, int(n)) for n in sizes]
-    return {key: decode(value, buffers) for key, value in body.items()}
+    buffers = [_read_exact(stream, n) for n in sizes]
+    used: set = set()
+    return {key: decode(value, buffers, used) for key, value in body.items()}
