@@ -108,7 +108,9 @@ def decode(obj, buffers: list, _used: set | None = None) -> object:
         except (OverflowError, ValueError, TypeError):
             raise ProtocolError(f"{value!r:.40} is not a {dtype}") from None
     if "$float" in obj:
-        return float(str(obj["$float"])[:40])
+        if obj["$float"] not in ("nan", "inf", "-inf"):
+            raise ProtocolError("a non-finite float that is none of nan, inf, -inf")
+        return float(obj["$float"])
     if "$tuple" in obj:
         items = obj["$tuple"]
         if not isinstance(items, list):
@@ -172,8 +174,8 @@ def read_message(stream, max_bytes: int = 4 * MAX_ARRAY_BYTES) -> dict:
     try:
         body = json.loads(_read_exact(stream, size))
         sizes = body.pop("$buffers")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ProtocolError(f"malformed header: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise ProtocolError(f"malformed header: {str(exc)[:80]}") from None
     if not isinstance(body, dict) or not isinstance(sizes, list) or len(sizes) > 4096 \
             or not all(type(n) is int and 0 <= n <= MAX_ARRAY_BYTES for n in sizes):
         raise ProtocolError("malformed header: array sizes")
@@ -181,4 +183,7 @@ def read_message(stream, max_bytes: int = 4 * MAX_ARRAY_BYTES) -> dict:
         raise ProtocolError(f"{sum(sizes)} bytes of arrays refused (limit {max_bytes})")
     buffers = [_read_exact(stream, n) for n in sizes]
     used: set = set()
-    return {key: decode(value, buffers, used) for key, value in body.items()}
+    try:
+        return {key: decode(value, buffers, used) for key, value in body.items()}
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError, MemoryError) as exc:
+        raise ProtocolError(f"malformed value ({type(exc).__name__})") from None

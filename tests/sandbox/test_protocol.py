@@ -6,6 +6,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder.sandbox.runtime.protocol import MAX_ARRAY_BYTES, Opaque, ProtocolError, read_message, write_message
 
@@ -49,3 +51,38 @@ def test_oversized_and_malformed_messages_are_refused():
         read_message(bad)
     huge = np.lib.stride_tricks.as_strided(np.zeros(1), shape=(MAX_ARRAY_BYTES // 8 + 1,), strides=(0,))
     assert isinstance(roundtrip({"h": huge})["h"], Opaque)
+
+
+def _raw(header: dict, buffers: list[bytes] = ()) -> io.BytesIO:
+    import json
+
+    body = json.dumps(header).encode()
+    return io.BytesIO(len(body).to_bytes(8, "little") + body + b"".join(buffers))
+
+
+def test_replies_that_would_make_the_reader_allocate_without_bound_are_refused():
+    # one buffer named many times: a copy each would multiply a small reply
+    many = {"r": [{"$nd": 0, "dtype": "<f8", "shape": [1]}] * 3, "$buffers": [8]}
+    with pytest.raises(ProtocolError, match="already used"):
+        read_message(_raw(many, [b"\0" * 8]))
+    # sizes that add up to nothing while one of them is huge
+    with pytest.raises(ProtocolError, match="array sizes"):
+        read_message(_raw({"$buffers": [2**34, -(2**34)]}))
+    # a numpy scalar of a huge non-numeric dtype (its repr alone would be gigabytes)
+    with pytest.raises(ProtocolError, match="refused"):
+        read_message(_raw({"r": {"$np": "|V8", "value": 2**31 - 1}, "$buffers": []}))
+    with pytest.raises(ProtocolError):
+        read_message(_raw({"r": {"$nd": 0, "dtype": "<f8", "shape": [2**40]}, "$buffers": [8]}, [b"\0" * 8]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.sampled_from(["$nd", "$np", "$tuple", "$dict", "$opaque", "$float", "dtype",
+                                                       "shape", "value", "x"]), inner, max_size=4),
+                    max_leaves=20))
+def test_any_header_is_read_or_refused_never_a_crash(value):
+    try:
+        read_message(_raw({"r": value, "$buffers": [8]}, [b"\0" * 8]))
+    except ProtocolError:
+        pass
