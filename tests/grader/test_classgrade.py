@@ -136,6 +136,8 @@ def _children_alive() -> int:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue   # exited, not yet reaped by init (a killed sandbox's reaper): runs nothing
                 alive += entry.stat().st_uid in SANDBOX_UIDS or b"runtime.child" in (entry / "cmdline").read_bytes()
             except OSError:
                 continue
