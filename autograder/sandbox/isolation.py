@@ -27,14 +27,16 @@ from __future__ import annotations
 import ctypes
 import os
 import secrets
+import shutil
 import subprocess
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass
 from enum import Enum
 
 from ..reference.threads import single_thread_env
 from .bubblewrap import EXCHANGE_MOUNT, SUBMISSION_MOUNT, bwrap_args, find_bwrap
 from .image import runtime_view
-from .limits import Containment, Limits, apply_rlimits, cgroup_version
+from .limits import Containment, Limits, apply_rlimits
 
 __all__ = ["Layer", "Isolation", "Policy", "SandboxUnavailable", "Plan", "plan_for", "SANDBOX_UIDS"]
 
@@ -114,7 +116,6 @@ class Plan:
     drop_to_uid: bool
     isolation: Isolation
     view_mirrored: bool = False
-    extra_notes: list[str] = field(default_factory=list)
 
     def spawn(self, limits: Limits, containment: Containment, submission: str, exchange: str, workdir: str,
               boot: str) -> tuple[subprocess.Popen, int]:
@@ -124,7 +125,7 @@ class Plan:
         the interpreter), so nothing of it ever runs with more."""
         view = runtime_view(self.view_mirrored)
         uid = secrets.choice(SANDBOX_UIDS) if self.drop_to_uid else os.getuid()
-        env = {k: v for k, v in single_thread_env({}).items()}
+        env = single_thread_env({})
         env.update({k: os.environ[k] for k in _PASSED if k in os.environ})
         env.setdefault("LANG", "C.UTF-8")
         env["PATH"] = "/usr/bin:/bin"
@@ -185,8 +186,6 @@ def _layers(bwrap_ok: bool, drop: bool, cgroup: bool) -> dict[str, bool]:
 
 def _probe(plan: Plan, limits: Limits) -> str | None:
     """Start one real child under ``plan`` and have it answer; the reason it could not, or None."""
-    import tempfile
-
     containment = Containment(limits)
     dirs = [tempfile.mkdtemp(prefix="convcourse-probe-") for _ in range(3)]
     try:
@@ -207,15 +206,11 @@ def _probe(plan: Plan, limits: Limits) -> str | None:
     finally:
         containment.close()
         for d in dirs:
-            import shutil
-
             shutil.rmtree(d, ignore_errors=True)
 
 
 def _bwrap_error(plan: Plan, limits: Limits) -> str:
     """bubblewrap's own one-line complaint, for the record."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as d:
         view = runtime_view(plan.view_mirrored)
         argv = bwrap_args(plan.bwrap, view, os.getuid(), limits.tmp_bytes, d, d) + [view.python, "-c", "pass"]
@@ -234,7 +229,6 @@ def plan_for(policy: Policy = Policy(), limits: Limits | None = None) -> Plan:
     limits = limits or Limits()
     root = os.geteuid() == 0
     notes: list[str] = []
-    cgroup = False
     probe_cg = Containment(limits)
     cgroup = bool(probe_cg.cgroups)
     probe_cg.close()
@@ -265,5 +259,3 @@ def plan_for(policy: Policy = Policy(), limits: Limits | None = None) -> Plan:
     _PLANS[policy] = plan
     return plan
 
-
-__all__ += ["cgroup_version"]

@@ -213,14 +213,6 @@ class Containment:
     def env(self) -> dict[str, str]:
         return {TOKEN_VAR: self.token}
 
-    def add(self, pid: int) -> None:
-        """Put ``pid`` in the cgroups (its descendants follow)."""
-        for path in self.procs_files:
-            try:
-                Path(path).write_text(str(pid))
-            except OSError:
-                pass
-
     def members(self) -> set[int]:
         pids: set[int] = set()
         for path in self.cgroups:

@@ -12,7 +12,6 @@ import subprocess
 import time
 import sys
 
-import numpy as np
 import pytest
 
 from autograder.sandbox import Policy, Runner, SandboxUnavailable
