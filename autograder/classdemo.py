@@ -105,7 +105,7 @@ def _why(result) -> str:
             if e.diagnoses:
                 return f"{e.slug}: {e.diagnoses[0]}"
             failing = next((c for c in e.cases if not c.passed), None)
-            why = _after_call(failing.message) if failing else e.message
+            why = _after_call(failing.message) if failing else e.message.split(" raised ", 1)[-1]
             broken = [r.message for r in e.rules if not r.passed]
             return f"{e.slug}: {why[:50]}" + (f"; rules: {broken[0][:40]}" if broken else "")
     return ""

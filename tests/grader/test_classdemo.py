@@ -25,3 +25,11 @@ def test_the_why_column():
     wrong = ExerciseResult("convolve_grayscale_same", "failed", 0, 10, 0, 1, diagnoses=["same-padding-plus-one"])
     assert _why(SubmissionResult("carol", "x", [wrong])) == "convolve_grayscale_same: same-padding-plus-one"
     assert _why(SubmissionResult("alice", "x", [passed])) == ""
+
+
+def test_the_why_column_of_code_that_could_not_load():
+    broke = ExerciseResult("convolve_grayscale_same", "error", 0, 10, 0, 11, message=(
+        "`convolve_grayscale_same` could not be loaded: running n.ipynb raised ModuleNotFoundError: No module "
+        "named 'numba': the grader runs your code with only ..."))
+    assert _why(SubmissionResult("erin", "x", [broke])).startswith(
+        "convolve_grayscale_same: ModuleNotFoundError: No module named 'numba'")
