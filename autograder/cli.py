@@ -151,26 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     p.add_argument("--student", default="anonymous", help="student id: seeds the hidden cases")
     p.add_argument("--exercise", action="append", metavar="SLUG", help="grade only this exercise (repeatable)")
-    p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
-    p.add_argument("--timeout", type=float, default=CALL_SECONDS,
-                   help=f"seconds one call may take (default {CALL_SECONDS:g})")
-    p.add_argument("--budget", type=float, default=SUBMISSION_SECONDS,
-                   help=f"seconds all of one submission's calls may take together (default {SUBMISSION_SECONDS:g})")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="grade even where no isolation layer holds (your own code on your own machine)")
+    _grading_options(p)
     p.set_defaults(run=_cmd_grade)
     p = sub.add_parser("grade-class", help="grade a class: nbgrader's submitted/ (or a course folder), or one "
                                             "folder or file per student")
     p.add_argument("dir", help="the class folder")
     p.add_argument("--out", metavar="DIR", help="where the records go (default: DIR-grades beside DIR)")
     p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the cores)")
-    p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
-    p.add_argument("--timeout", type=float, default=CALL_SECONDS,
-                   help=f"seconds one call may take (default {CALL_SECONDS:g})")
-    p.add_argument("--budget", type=float, default=SUBMISSION_SECONDS,
-                   help=f"seconds all of one submission's calls may take together (default {SUBMISSION_SECONDS:g})")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="grade even where no isolation layer holds (your own code on your own machine)")
+    _grading_options(p)
     p.add_argument("--gradescope", action="store_true", help="also write each student's Gradescope results.json")
     p.add_argument("--junit", action="store_true", help="also write each student's JUnit XML")
     p.add_argument("--gradebook", nargs="?", const="auto", metavar="URL",
@@ -185,6 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("examples", help="print the course's worked examples, computed by the reference")
     p.set_defaults(run=_cmd_examples)
     return parser
+
+
+def _grading_options(p: argparse.ArgumentParser) -> None:
+    """The options that say how student code runs, the same for one submission and for a class."""
+    p.add_argument("--no-perf", action="store_true", help="skip the performance tiers")
+    p.add_argument("--timeout", type=float, default=CALL_SECONDS,
+                   help=f"seconds one call may take (default {CALL_SECONDS:g})")
+    p.add_argument("--budget", type=float, default=SUBMISSION_SECONDS,
+                   help=f"seconds all of one submission's calls may take together (default {SUBMISSION_SECONDS:g})")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="grade even where no isolation layer holds (your own code on your own machine)")
 
 
 def main(argv: list[str] | None = None) -> int:
