@@ -59,7 +59,7 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
     """
     present = {n: runner.found[n] for n in exercise.names if n in runner.found}
     timed = perf and exercise.tier_workload is not None
-    max_score = exercise.max_score + (exercise.points.tier if timed else 0.0)
+    max_score = _max_score(exercise, perf)
     if not present:
         problems = [p for p in (_load_problem(sub, runner, n) for n in exercise.names) if p]
         wanted = ", ".join(f"`{n}`" for n in exercise.names)
@@ -154,10 +154,13 @@ def _message(exercise, passed, total, first_fail, diagnoses, rules, sub) -> str:
     return " ".join(parts)
 
 
+def _max_score(exercise, perf: bool) -> float:
+    """Correctness and rule points, and with ``perf`` the tier points of an exercise that has a workload."""
+    return exercise.max_score + (exercise.points.tier if perf and exercise.tier_workload is not None else 0.0)
+
+
 def _could_not_grade(exercise, exc: Exception, perf: bool, student: str, secret: str | None) -> ExerciseResult:
-    timed = perf and exercise.tier_workload is not None
-    max_score = exercise.max_score + (exercise.points.tier if timed else 0.0)
-    return ExerciseResult(exercise.slug, "error", 0.0, max_score, 0, len(all_cases(exercise.slug, student, secret)),
+    return ExerciseResult(exercise.slug, "error", 0.0, _max_score(exercise, perf), 0, len(all_cases(exercise.slug, student, secret)),
                           message=f"The grader could not grade this exercise: what the submission's process sent "
                                   f"back made no sense ({type(exc).__name__}).")
 

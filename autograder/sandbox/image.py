@@ -92,7 +92,7 @@ def _key(pieces) -> str:
 
 
 def _ignore(folder, names):
-    return [n for n in names if n in _SKIP or n == "__pycache__" and "runtime" in folder]
+    return [n for n in names if n in _SKIP]
 
 
 def _link_or_copy(src, dst):

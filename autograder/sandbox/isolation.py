@@ -115,12 +115,17 @@ class Plan:
     bwrap: str | None
     drop_to_uid: bool
     isolation: Isolation
-    view_mirrored: bool = False
+
+    @property
+    def view_mirrored(self) -> bool:
+        """The runtime is mirrored into a world-readable image exactly when the child's uid is not ours."""
+        return self.drop_to_uid
 
     def spawn(self, limits: Limits, containment: Containment, submission: str, exchange: str, workdir: str,
-              boot: str) -> tuple[subprocess.Popen, int]:
+              boot: str, stderr=subprocess.DEVNULL) -> tuple[subprocess.Popen, int]:
         """Start one child (``boot`` is the interpreter's ``-c`` program) under every layer of the plan;
-        returns the process and the child's uid outside. The forked process joins the cgroup, lowers its
+        returns the process and the child's uid outside. Only the probe reads ``stderr`` (bubblewrap's own
+        complaints); a student's child writes it nowhere. The forked process joins the cgroup, lowers its
         rlimits, leaves the grader's session and drops to the sandbox uid before it becomes bubblewrap (or
         the interpreter), so nothing of it ever runs with more."""
         view = runtime_view(self.view_mirrored)
@@ -163,7 +168,7 @@ class Plan:
             _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
             _libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)   # after setuid, which clears it
 
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                                 env=env, cwd=cwd, preexec_fn=prepare, close_fds=True)
         return proc, uid
 
@@ -185,21 +190,22 @@ def _layers(bwrap_ok: bool, drop: bool, cgroup: bool) -> dict[str, bool]:
 
 
 def _probe(plan: Plan, limits: Limits) -> str | None:
-    """Start one real child under ``plan`` and have it answer; the reason it could not, or None."""
+    """Start one real child under ``plan`` and have it answer; the reason it could not (bubblewrap's own
+    last line where it complained), or None."""
     containment = Containment(limits)
     dirs = [tempfile.mkdtemp(prefix="convcourse-probe-") for _ in range(3)]
     try:
         boot = "import sys; sys.path[:0] = %r; import numpy; print('ok', flush=True)" % (plan.paths(*dirs[:2])[2],)
-        proc, _ = plan.spawn(limits, containment, dirs[0], dirs[1], dirs[2], boot)
-        proc.stderr = None
+        proc, _ = plan.spawn(limits, containment, dirs[0], dirs[1], dirs[2], boot, stderr=subprocess.PIPE)
         try:
-            out, _ = proc.communicate(timeout=30)
+            out, err = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
             return "it did not start within 30 s"
         if out.strip() != b"ok":
-            return f"it exited with status {proc.returncode}"
+            lines = err.decode(errors="replace").strip().splitlines()
+            return lines[-1][:200] if lines else f"it exited with status {proc.returncode}"
         return None
     except OSError as exc:
         return str(exc)
@@ -209,16 +215,22 @@ def _probe(plan: Plan, limits: Limits) -> str | None:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _bwrap_error(plan: Plan, limits: Limits) -> str:
-    """bubblewrap's own one-line complaint, for the record."""
-    with tempfile.TemporaryDirectory() as d:
-        view = runtime_view(plan.view_mirrored)
-        argv = bwrap_args(plan.bwrap, view, os.getuid(), limits.tmp_bytes, d, d) + [view.python, "-c", "pass"]
+def sweep_private_folders() -> int:
+    """Remove the private folders (``convcourse-{src,xchg,work}-<pid>-*``) of graders that no longer run:
+    a grader killed mid-run (SIGKILL, a lost worker) could not remove its own. Returns how many went."""
+    removed = 0
+    for folder in {tempfile.gettempdir(), "/dev/shm"}:
         try:
-            r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return str(exc)
-        return (r.stderr.strip().splitlines() or ["exit status %d" % r.returncode])[-1]
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            parts = name.split("-")
+            if len(parts) >= 4 and parts[0] == "convcourse" and parts[1] in ("src", "xchg", "work") \
+                    and parts[2].isdigit() and not os.path.exists(f"/proc/{parts[2]}"):
+                shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+                removed += 1
+    return removed
 
 
 def plan_for(policy: Policy = Policy(), limits: Limits | None = None) -> Plan:
@@ -227,6 +239,7 @@ def plan_for(policy: Policy = Policy(), limits: Limits | None = None) -> Plan:
     if policy in _PLANS:
         return _PLANS[policy]
     limits = limits or Limits()
+    sweep_private_folders()   # once per grader process: what killed graders left behind
     root = os.geteuid() == 0
     notes: list[str] = []
     probe_cg = Containment(limits)
@@ -238,18 +251,18 @@ def plan_for(policy: Policy = Policy(), limits: Limits | None = None) -> Plan:
     bwrap = find_bwrap() if policy.bubblewrap else None
     plan = None
     if bwrap:
-        candidate = Plan(bwrap, root, Isolation("bubblewrap", _layers(True, root, cgroup), tuple(notes)), root)
+        candidate = Plan(bwrap, root, Isolation("bubblewrap", _layers(True, root, cgroup), tuple(notes)))
         failure = _probe(candidate, limits)
         if failure is None:
             plan = candidate
         else:
-            notes.append(f"bubblewrap cannot run here ({_bwrap_error(candidate, limits)})")
+            notes.append(f"bubblewrap cannot run here ({failure})")
     elif policy.bubblewrap:
         notes.append("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
     if plan is None:
         if not root:
             notes.append("the grader is not root, so the child keeps the grader's uid")
-        plan = Plan(None, root, Isolation("fallback", _layers(False, root, cgroup), tuple(notes)), root)
+        plan = Plan(None, root, Isolation("fallback", _layers(False, root, cgroup), tuple(notes)))
         if root and (failure := _probe(plan, limits)) is not None:
             raise SandboxUnavailable(f"could not start a sandboxed child even without bubblewrap: {failure}")
     if policy.require and not (plan.isolation.layers["user"] or plan.isolation.layers["namespaces"]):

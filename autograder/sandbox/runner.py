@@ -37,24 +37,6 @@ __all__ = ["Outcome", "Runner"]
 _BOOT = "import sys; sys.path[:0] = {path!r}; from runtime.child import main; sys.exit(main())"
 
 
-def sweep_private_folders() -> int:
-    """Remove the private folders (``convcourse-{src,xchg,work}-<pid>-*``) of graders that no longer run:
-    a grader killed mid-run (SIGKILL, a lost worker) could not remove its own. Returns how many went."""
-    removed = 0
-    for folder in {tempfile.gettempdir(), "/dev/shm"}:
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
-            parts = name.split("-")
-            if len(parts) >= 4 and parts[0] == "convcourse" and parts[1] in ("src", "xchg", "work") \
-                    and parts[2].isdigit() and not os.path.exists(f"/proc/{parts[2]}"):
-                shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
-                removed += 1
-    return removed
-
-
 @dataclass
 class Outcome:
     """What one request returned: ``ok`` with ``value``, or ``error`` (a dict: type, message, line...)."""
@@ -110,7 +92,6 @@ class Runner:
         """A fresh child with fresh private folders: the submission's copy (the sources as graded, one file
         each), the exchange folder for timed calls, and (without bubblewrap) a working directory."""
         self.containment = Containment(self.limits)
-        sweep_private_folders()
         scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
         mine = f"{os.getpid()}-"
         self.dirs = {"submission": tempfile.mkdtemp(prefix=f"convcourse-src-{mine}"),

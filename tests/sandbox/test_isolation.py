@@ -156,3 +156,25 @@ def test_a_submission_has_a_time_budget_as_a_whole(tmp_path):
     assert any(c.passed for c in cases)
     spent = [c for c in cases if "time budget (3 s in all) is spent" in c.message]
     assert spent and all(not c.passed for c in spent) and len(spent) >= len(cases) - 4
+
+
+def test_where_bubblewrap_fails_the_record_quotes_its_reason(monkeypatch):
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="convcourse-test-bwrap-")
+    fake = os.path.join(folder, "bwrap")
+    with open(fake, "w") as fh:
+        fh.write("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    os.chmod(folder, 0o755)
+    os.chmod(fake, 0o755)
+    try:
+        monkeypatch.setattr(isolation, "find_bwrap", lambda: fake)
+        monkeypatch.setattr(isolation, "_PLANS", {})
+        plan = isolation.plan_for(Policy(require=False))
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)
+    assert plan.isolation.sandbox == "fallback" and not plan.isolation.layers["namespaces"]
+    assert any("bubblewrap cannot run here (bwrap: setting up uid map: Permission denied)" in n
+               for n in plan.isolation.notes), plan.isolation.notes
