@@ -235,7 +235,7 @@ def dumps(nb: dict) -> str:
 
 
 def _solutions_py(name: str, nb: dict) -> str:
-    text, _ = notebook_code(nb)
+    text, _, _ = notebook_code(nb)
     kept = [ln for ln in text.splitlines() if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
     body = re.sub(r"\n{3,}", "\n\n\n", "\n".join(kept).strip("\n"))
     return f'"""Model answers of {name}. {_GENERATED.format(name=name)}"""\n\n{body}\n'

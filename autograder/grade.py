@@ -41,8 +41,10 @@ def _load_problem(sub: Submission, runner: Runner, name: str) -> str | None:
     src = sub.source_defining(name)
     if src is None:
         return None
-    if src.syntax_error:
-        return f"syntax error at {src.syntax_error}"
+    if (where := src.problem(name)) is not None:
+        return f"syntax error at {where}"
+    if runner.load_failure is not None:
+        return f"loading the submission failed{runner.load_failure}"
     for err in runner.load_errors:
         if err.get("source") == src.label:
             line = f", line {err['line']}" if err.get("line") else ""

@@ -1,25 +1,55 @@
 """Read a submission: a ``.py`` file, an ``.ipynb`` notebook, or a folder of them, as Python sources.
 
-Nothing here runs student code. A notebook becomes one source made of its code cells (only the nbgrader
-solution cells when the notebook is an nbgrader assignment), with IPython magics blanked and a map back
-to cell numbers for messages.
+Nothing here runs student code, and nothing a submission holds can raise out of here but a
+:class:`SubmissionError` with a one-line reason. Sources are decoded as Python decodes them (PEP 263
+coding cookies, a UTF-8 byte-order mark). A notebook becomes one source made of its code cells (only the
+nbgrader solution cells when the notebook is an nbgrader assignment), each cell parsed on its own: a cell
+that does not parse is left out (its lines kept blank) and costs only what it defines. IPython magics and
+shell escapes are recognised by IPython's own input transformer and become calls on a shell that does
+nothing (:mod:`.sandbox.runtime.child`).
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import json
 import re
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .registry import ALLOWED_IMPORTS
 
-__all__ = ["Source", "Submission", "SubmissionError", "load_submission", "notebook_code"]
+__all__ = ["Source", "Submission", "SubmissionError", "load_submission", "notebook_code",
+           "MAX_SOURCE_BYTES", "MAX_NOTEBOOK_BYTES", "MAX_FILES"]
+
+#: The largest ``.py`` file read (a whole course's answers are about 30 KB).
+MAX_SOURCE_BYTES = 2 * 2**20
+#: The largest notebook read (outputs with pictures included).
+MAX_NOTEBOOK_BYTES = 32 * 2**20
+#: The most ``.py``/``.ipynb`` files a folder may hold.
+MAX_FILES = 200
+
+#: Cell magics whose body is Python that runs as written (``%%time`` above a cell of definitions).
+_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 
 
 class SubmissionError(Exception):
     """The submission cannot be read at all (no such path, unreadable file, not a notebook)."""
+
+
+def parse(text: str, label: str) -> tuple[ast.Module | None, tuple[int, str] | None]:
+    """``(tree, None)``, or ``(None, (line, why))`` when ``text`` does not parse; never raises (a parser
+    out of stack or memory on a hostile source is a reason like any other)."""
+    try:
+        return ast.parse(text, filename=label), None
+    except SyntaxError as exc:
+        return None, (exc.lineno or 0, exc.msg)
+    except ValueError as exc:   # null bytes
+        return None, (0, str(exc))
+    except (RecursionError, MemoryError) as exc:
+        return None, (0, f"too deeply nested or too large for Python's parser ({type(exc).__name__})")
 
 
 @dataclass
@@ -31,25 +61,35 @@ class Source:
     label : str
         How messages name it (``5-convolve.py``, ``conv.ipynb``).
     text : str
-        Python source.
+        Python source (a notebook's cells that do not parse are blank lines here).
+    path : str
     cells : list of (int, int)
         For notebooks, ``(cell number, first line)`` of each cell in ``text``.
+    broken : dict of int to str
+        For notebooks, the code of each cell that does not parse, by cell number.
+    encoding : str
+        How the file was decoded (its copy for the child is written the same way).
+    syntax_error : str or None
+        Why the whole source cannot run (a file that does not parse or decode), located.
     """
 
     label: str
     text: str
     path: str
     cells: list[tuple[int, int]] = field(default_factory=list)
+    broken: dict[int, str] = field(default_factory=dict)
+    cell_errors: dict[int, str] = field(default_factory=dict)
+    encoding: str = "utf-8"
     tree: ast.Module | None = None
     syntax_error: str | None = None
 
     def __post_init__(self) -> None:
-        try:
-            self.tree = ast.parse(self.text, filename=self.label)
-        except SyntaxError as exc:
-            self.syntax_error = f"{self.where(exc.lineno or 0)}: {exc.msg}"
-        except ValueError as exc:  # e.g. null bytes
-            self.syntax_error = f"{self.label}: {exc}"
+        if self.syntax_error is not None:
+            return
+        self.tree, problem = parse(self.text, self.label)
+        if problem is not None:
+            line, why = problem
+            self.syntax_error = f"{self.where(line)}: {why}" if line else f"{self.label}: {why}"
 
     def where(self, line: int) -> str:
         """``file.py, line 7`` or ``notebook.ipynb, cell 4, line 2``."""
@@ -62,15 +102,32 @@ class Source:
         return f"{self.label}, cell {cell}, line {line - start + 1}"
 
     def defines(self, name: str) -> bool:
-        """Whether the text defines ``name`` at top level (also when it does not parse)."""
+        """Whether the text defines ``name`` at top level (also in code that does not parse)."""
         if self.tree is not None:
-            for node in self.tree.body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-                    return True
-                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                    return True
-            return False
-        return re.search(rf"^\s*(def\s+{re.escape(name)}\b|{re.escape(name)}\s*=)", self.text, re.M) is not None
+            return _defines_in(self.tree, name) or any(_mentions_definition(t, name) for t in self.broken.values())
+        return _mentions_definition(self.text, name)
+
+    def problem(self, name: str) -> str | None:
+        """Why the code defining ``name`` cannot run (the whole source, or the cell defining it, does not
+        parse), located; None when it can."""
+        if self.syntax_error is not None:
+            return self.syntax_error
+        if self.tree is not None and _defines_in(self.tree, name):
+            return None
+        for cell, text in self.broken.items():
+            if _mentions_definition(text, name):
+                return self.cell_errors.get(cell, f"{self.label}, cell {cell}")
+        return None
+
+
+def _defines_in(tree: ast.Module, name: str) -> bool:
+    return any((isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name)
+               or (isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets))
+               for n in tree.body)
+
+
+def _mentions_definition(text: str, name: str) -> bool:
+    return re.search(rf"^\s*(def\s+{re.escape(name)}\b|{re.escape(name)}\s*=)", text, re.M) is not None
 
 
 @dataclass
@@ -87,20 +144,15 @@ class Submission:
         return None
 
 
-_MAGIC = re.compile(r"^(\s*)([%!].*)$")
-
-
 def _cell_text(cell) -> str:
     src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
+    if isinstance(src, list):
+        return "".join(s for s in src if isinstance(s, str))
+    return src if isinstance(src, str) else ""
 
 
-def _allowed_imports(text: str) -> list[str]:
+def _allowed_imports(tree: ast.Module, text: str) -> list[str]:
     """The top-level ``import numpy`` / ``import math`` statements of a cell, as source lines."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return []
     lines = text.splitlines()
     out = []
     for node in tree.body:
@@ -115,45 +167,113 @@ def _allowed_imports(text: str) -> list[str]:
     return out
 
 
-def notebook_code(nb: dict) -> tuple[str, list[tuple[int, int]]]:
-    """The Python the grader reads from a notebook, and ``(cell number, first line)`` of each cell in it.
+_transformer = None
+
+
+def as_python(cell: str) -> str:
+    """A cell's code as IPython would run it: magics and shell escapes become ``get_ipython()`` calls
+    (IPython's own input transformer decides what is a magic, so ``% 2)`` inside parentheses stays
+    Python); the body of ``%%time`` and its kind stays code, so that it is graded as written."""
+    global _transformer
+    first, _, rest = cell.partition("\n")
+    magic = re.match(r"\s*%%(\w+)", first)
+    if magic and magic.group(1) in _PYTHON_CELL_MAGICS:
+        return "\n" + as_python(rest)
+    if "%" not in cell and "!" not in cell and "?" not in cell:
+        return cell   # the common case, and what authoring's generated model answers rely on
+    if _transformer is None:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        _transformer = TransformerManager()
+    try:
+        return _transformer.transform_cell(cell)
+    except Exception:  # noqa: BLE001 - IPython gives up on some broken cells; the parser then says why
+        return cell
+
+
+def notebook_code(nb: dict, label: str = "notebook") -> tuple[str, list[tuple[int, int]], dict[int, tuple[str, str]]]:
+    """The Python the grader reads from a notebook: its text, ``(cell number, first line)`` of each cell
+    in it, and the cells that do not parse (``{cell number: (code, where and why)}``, left blank in the
+    text).
 
     In an nbgrader assignment that is the solution cells, preceded by the ``numpy``/``math`` imports of
     the other code cells (a lesson's set-up cell imports NumPy for everyone); in a plain notebook, every
-    code cell. IPython magics and shell escapes keep their line but lose their command.
+    code cell.
     """
     cells = nb["cells"]
+    if not isinstance(cells, list):
+        raise TypeError("its 'cells' is not a list")
     code = [(i + 1, c) for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
-    graded = any((c.get("metadata", {}).get("nbgrader") or {}).get("solution") for _, c in code)
-    lines, spans = [], []
+
+    def solution(cell) -> bool:
+        meta = cell.get("metadata")
+        grader = meta.get("nbgrader") if isinstance(meta, dict) else None
+        return isinstance(grader, dict) and bool(grader.get("solution"))
+
+    graded = any(solution(c) for _, c in code)
+    lines, spans, broken = [], [], {}
     for number, cell in code:
-        text = _cell_text(cell)
-        if graded and not (cell.get("metadata", {}).get("nbgrader") or {}).get("solution"):
-            kept = _allowed_imports(text)
+        text = as_python(_cell_text(cell))
+        tree, problem = parse(text, label)
+        if graded and not solution(cell):
+            kept = _allowed_imports(tree, text) if tree is not None else []
             if not kept:
                 continue
+        elif problem is not None:
+            line, why = problem
+            where = f"{label}, cell {number}" + (f", line {line}" if line else "")
+            broken[number] = (text, f"{where}: {why}")
+            kept = [""] * len(text.splitlines())
         else:
-            kept = [_MAGIC.sub(r"\1pass  # \2", line) if _MAGIC.match(line) else line for line in text.splitlines()]
+            kept = text.splitlines()
         spans.append((number, len(lines) + 1))
         lines += kept + [""]
-    return "\n".join(lines) + "\n", spans
+    return "\n".join(lines) + "\n", spans, broken
+
+
+def _read(path: Path, limit: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise SubmissionError(f"{path}: {size:,} bytes, more than the {limit:,} a submission's file may have")
+        with open(path, "rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as exc:
+        raise SubmissionError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def _notebook_source(path: Path) -> Source:
+    data = _read(path, MAX_NOTEBOOK_BYTES)
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        text, spans = notebook_code(nb)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SubmissionError(f"{path}: not a readable notebook ({exc})") from None
-    return Source(label=path.name, text=text, path=str(path), cells=spans)
+        nb = json.loads(data.decode("utf-8-sig"))
+        if not isinstance(nb, dict):
+            raise TypeError("it is not a JSON object")
+        text, spans, broken = notebook_code(nb, path.name)
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SubmissionError(f"{path}: not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
+    except (RecursionError, MemoryError) as exc:
+        raise SubmissionError(f"{path}: not a readable notebook (nested too deeply or too large: "
+                              f"{type(exc).__name__})") from None
+    return Source(label=path.name, text=text, path=str(path), cells=spans,
+                  broken={n: code for n, (code, _) in broken.items()},
+                  cell_errors={n: why for n, (_, why) in broken.items()})
 
 
 def _file_source(path: Path) -> Source:
+    """A ``.py`` file decoded as Python would (PEP 263); one that does not decode is a source that cannot
+    run, with the reason (its text, decoded with replacement characters, still says what it defines)."""
+    data = _read(path, MAX_SOURCE_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SubmissionError(f"{path}: cannot be read ({exc})") from None
-    return Source(label=path.name, text=text, path=str(path))
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        why = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        return Source(label=path.name, text=data.decode("utf-8", errors="replace"), path=str(path),
+                      syntax_error=f"{path.name}: cannot be decoded as Python source ({why[:200]})")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return Source(label=path.name, text=text, path=str(path),
+                  encoding="utf-8" if encoding == "utf-8-sig" else encoding)
 
 
 def load_submission(path: str | Path) -> Submission:
@@ -163,10 +283,17 @@ def load_submission(path: str | Path) -> Submission:
     if not p.exists():
         raise SubmissionError(f"{path}: no such file or folder")
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.suffix in (".py", ".ipynb") and f.is_file()
-                       and not any(part.startswith(".") or part == "__pycache__" for part in f.relative_to(p).parts))
+        try:
+            files = sorted(f for f in p.rglob("*") if f.suffix in (".py", ".ipynb") and f.is_file()
+                           and not any(part.startswith(".") or part == "__pycache__"
+                                       for part in f.relative_to(p).parts))
+        except OSError as exc:
+            raise SubmissionError(f"{path}: cannot be listed ({exc.strerror or exc})") from None
         if not files:
             raise SubmissionError(f"{path}: the folder holds no .py or .ipynb file")
+        if len(files) > MAX_FILES:
+            raise SubmissionError(f"{path}: {len(files)} .py and .ipynb files, more than the {MAX_FILES} "
+                                  "a submission may have")
         return Submission(str(path), [_notebook_source(f) if f.suffix == ".ipynb" else _file_source(f) for f in files])
     if p.suffix == ".ipynb":
         return Submission(str(path), [_notebook_source(p)])

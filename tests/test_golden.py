@@ -141,3 +141,10 @@ def test_tier_verdicts(name):
         assert result[slug].tier == want["tier"], (slug, result[slug].tier, result[slug].message)
         if "message" in want:
             assert want["message"] in result[slug].message, result[slug].message
+
+
+def test_results_stay_small_whatever_the_child_sends(graded):
+    """Every string of the child's is cut to size: no submission's results weigh more than a few pages
+    (attack-long-names raises with a name and a message of a million characters each)."""
+    for name, result in graded.items():
+        assert len(result.dumps()) < 100_000, (name, len(result.dumps()))

@@ -81,6 +81,8 @@ class Runner:
         self.load_errors: list[dict] = []
         self.found: dict[str, dict] = {}
         self.loaded = False
+        self.load_failure: str | None = None   # why the first load never finished (the child died, hung)
+        self._progress = ""
 
     # -------------------------------------------------------------- lifecycle
     @property
@@ -102,13 +104,23 @@ class Runner:
         path = self.plan.paths(self.dirs["submission"], self.dirs["exchange"])[2]
         self.proc, self.uid = self.plan.spawn(self.limits, self.containment, self.dirs["submission"],
                                               self.dirs["exchange"], self.dirs["work"], _BOOT.format(path=path))
+        # the one file of the exchange folder the child may write outside timed calls: where loading is
+        # (it only writes once the load request, sent after this, arrives)
+        fd = os.open(os.path.join(self.dirs["exchange"], "progress"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            if self.uid is not None and self.uid != os.getuid():
+                os.fchown(fd, self.uid, self.uid)
+        finally:
+            os.close(fd)
 
     def _copies(self) -> list[str]:
         """Write each loadable source into the submission's copy under its label; return the names."""
         names = []
         for src in self.submission.sources:
             if src.syntax_error is None:
-                Path(self.dirs["submission"], src.label).write_text(src.text, encoding="utf-8")
+                # in the file's own encoding: its coding cookie must stay true for an `import` of it
+                Path(self.dirs["submission"], src.label).write_text(src.text, encoding=src.encoding,
+                                                                   errors="replace")
                 names.append(src.label)
         return names
 
@@ -133,17 +145,34 @@ class Runner:
         sources = [(s.label, s.text, self._inside("submission", s.label), [start for _, start in s.cells])
                    for s in self.submission.sources if s.syntax_error is None]
         out = self._request({"op": "load", "sources": sources, "names": self.names,
-                             "allowed": sorted(ALLOWED_IMPORTS)})
+                             "allowed": sorted(ALLOWED_IMPORTS), "progress": self._inside("exchange", "progress")})
         if out.ok:
             self.load_errors = clean_load_errors(out.extra.get("errors"))
             self.found = clean_found(out.extra.get("found"), self.names)
             self.loaded = True
+        elif not self.loaded and self.load_failure is None:
+            self.load_failure = f"{self._where_loading_stopped()}: {(out.error or {}).get('message', 'failed')}"
         return out
 
+    def _where_loading_stopped(self) -> str:
+        """``" while running conv.ipynb, cell 4"``: where the child said it was when the load ended, if it said."""
+        label, _, chunk = self._progress.partition("\t")
+        src = next((s for s in self.submission.sources if s.label == label), None)
+        if src is None or not chunk.isdigit():
+            return ""
+        if src.cells and int(chunk) < len(src.cells):
+            return f" while running {label}, cell {src.cells[int(chunk)][0]}"
+        return f" while running {label}"
+
     def close(self) -> None:
-        """Kill the child and everything it started; remove its cgroups."""
+        """Kill the child and everything it started; remove its cgroups and private folders."""
         if self.proc is None:
             return
+        try:   # the child's last word on where it was, read before its folders go
+            with open(os.path.join(self.dirs["exchange"], "progress"), encoding="utf-8", errors="replace") as fh:
+                self._progress = fh.read(300)
+        except (OSError, KeyError):
+            self._progress = ""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

@@ -22,6 +22,8 @@ def _forged_shared(msg, labels):
 
 child._call = _forged_call
 child._call_shared = _forged_shared
+child._imports.append(0)                       # a runtime import record that is not a record
+child._imports.append({"module": 5, "file": [1], "line": "x"})
 
 
 def convolve_grayscale_valid(images, kernel):
