@@ -19,7 +19,8 @@ from .sandbox.runtime.protocol import Opaque
 from .sandbox import Outcome
 from .sandbox.runtime.stubs import UNANSWERED
 
-__all__ = ["Verdict", "STAGES", "describe_call", "describe_value", "check", "close_enough", "difference"]
+__all__ = ["Verdict", "STAGES", "HIDDEN_MESSAGES", "describe_call", "describe_value", "check", "close_enough",
+           "difference"]
 
 STAGES = ("exists", "runs", "ndarray", "shape", "dtype", "values", "unchanged")
 _EPS32 = float(np.finfo(np.float32).eps)
@@ -169,8 +170,50 @@ def _unchanged(case: Case, after: tuple) -> Verdict | None:
     return None
 
 
+#: What a failed hidden case says, by stage: nothing that came from the case's inputs or from what the
+#: student's code returned, raised or printed (a function can encode its hidden inputs in any of them:
+#: an exception's text or class name, a returned string, a shape, which values differ).
+HIDDEN_MESSAGES = {
+    "runs": "raised an exception",
+    "ndarray": "returned a value of the wrong type",
+    "shape": "returned an array of the wrong shape",
+    "dtype": "returned an integer array; expected floats",
+    "values": "returned wrong values",
+    "unchanged": "modified an input array in place; work on a copy",
+}
+
+
+def _builtin_error(kind: str) -> bool:
+    import builtins
+
+    return isinstance(getattr(builtins, kind, None), type) and issubclass(getattr(builtins, kind), BaseException)
+
+
 def check(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = ()) -> Verdict:
-    """The staged verdict of one case, from the reference's answer ``want`` and the child's ``outcome``."""
+    """The staged verdict of one case, from the reference's answer ``want`` and the child's ``outcome``.
+
+    A hidden case's verdict keeps its stage, and its message is the fixed sentence of
+    :data:`HIDDEN_MESSAGES` (naming a built-in exception's type, and the line where it was raised).
+    """
+    verdict = _staged(case, want, outcome, param_names)
+    if verdict.passed or not case.hidden:
+        return verdict
+    message = f"`{case.function}` on a hidden case {HIDDEN_MESSAGES.get(verdict.stage, 'failed')}"
+    if verdict.stage == "runs" and not outcome.ok:
+        err = outcome.error or {}
+        kind = err.get("type", "")
+        if outcome.by_grader and kind in ("Timeout", "BudgetSpent"):
+            return verdict   # the grader's own words about its own limits
+        if outcome.by_grader and kind == "ProcessDied":
+            message = f"`{case.function}` on a hidden case ended the process running it"
+        elif _builtin_error(kind):
+            message = f"`{case.function}` on a hidden case raised {kind}"
+        if type(err.get("line")) is int:
+            message += f" at line {err['line']}"
+    return Verdict(False, verdict.stage, message)
+
+
+def _staged(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = ()) -> Verdict:
     call = describe_call(case, param_names)
     if not outcome.ok:
         err = outcome.error or {}

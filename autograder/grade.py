@@ -92,7 +92,7 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
             want = expected(case)
             verdict, found = judge(case, want, outcome, tuple(info.get("params", ())))
             diagnoses.update(found)
-            if not outcome.ok and (outcome.error or {}).get("type") == "Timeout":
+            if not outcome.ok and outcome.by_grader and (outcome.error or {}).get("type") == "Timeout":
                 timed_out.add(case.function)
         case_results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
                                        function=case.function, note=case.note))

@@ -148,3 +148,31 @@ def test_results_stay_small_whatever_the_child_sends(graded):
     (attack-long-names raises with a name and a message of a million characters each)."""
     for name, result in graded.items():
         assert len(result.dumps()) < 100_000, (name, len(result.dumps()))
+
+
+def test_no_output_format_holds_the_secret_or_a_hidden_input(graded):
+    """attack-leak-hidden writes each hidden case's arguments into everything it can (message, exception
+    class, returned string, returned shape, printing) and looks for the secret: every format is grepped."""
+    from autograder.cases import hidden_cases
+    from autograder.formats import render_table, to_gradescope, to_html_page, to_junit
+
+    result = graded["attack-leak-hidden"]
+    outputs = {"json": result.dumps(), "table": render_table(result, width=200), "junit": to_junit(result),
+               "gradescope": to_gradescope(result), "html": to_html_page(result, "feedback")}
+    leaks = []
+    for case in hidden_cases("output_size", "golden", SECRET):
+        leaks.append("LEAK " + " ".join(repr(a) if isinstance(a, str) else str(a) for a in case.args))
+    for case in hidden_cases("pool", "golden", SECRET):
+        kernel_shape, stride = case.args[1], case.args[2]
+        leaks.append(f"LEAK {tuple(kernel_shape)} {tuple(stride)}")
+    for case in hidden_cases("global_average_pool", "golden", SECRET):
+        leaks.append(str(case.args[0].shape[::-1] + (7,)))
+    for case in hidden_cases("parameter_count", "golden", SECRET):
+        leaks.append(str(tuple(case.args[:4]) + (1,)))
+    assert len(leaks) > 8
+    for fmt, text in outputs.items():
+        assert SECRET not in text, fmt
+        for leak in leaks:
+            assert leak not in text, (fmt, leak)
+    # the public cases still quote what came back: the feedback stays specific where it may
+    assert "LEAK" in outputs["json"]

@@ -46,6 +46,7 @@ class Outcome:
     error: dict | None = None
     args_after: tuple = ()
     extra: dict = field(default_factory=dict)
+    by_grader: bool = False   # the error is the grader's (a time limit, a death), not one the child reported
 
 
 class Runner:
@@ -213,7 +214,7 @@ class Runner:
 
         left = self.deadline - time.monotonic() if self.deadline is not None else self.timeout
         if left <= 0:
-            return Outcome(False, error={"type": "BudgetSpent", "message": self.spent_message()})
+            return Outcome(False, error={"type": "BudgetSpent", "message": self.spent_message()}, by_grader=True)
         worker = threading.Thread(target=exchange, daemon=True)
         worker.start()
         worker.join(min(self.timeout, left))
@@ -221,8 +222,9 @@ class Runner:
             self.close()
             worker.join(5)
             if left < self.timeout:
-                return Outcome(False, error={"type": "BudgetSpent", "message": self.spent_message()})
-            return Outcome(False, error={"type": "Timeout", "message": f"did not return within {self.timeout:g} s"})
+                return Outcome(False, error={"type": "BudgetSpent", "message": self.spent_message()}, by_grader=True)
+            return Outcome(False, error={"type": "Timeout", "message": f"did not return within {self.timeout:g} s"},
+                           by_grader=True)
         if "reply" not in box:
             code = None
             if "died" in box:
@@ -233,7 +235,7 @@ class Runner:
             self.close()
             if "bad" in box:
                 return Outcome(False, error={"type": "ProtocolError", "message": str(box["bad"])})
-            return Outcome(False, error={"type": "ProcessDied", "message": self._death(code)})
+            return Outcome(False, error={"type": "ProcessDied", "message": self._death(code)}, by_grader=True)
         reply = box["reply"]
         if not isinstance(reply, dict):
             return Outcome(False, error={"type": "ProtocolError", "message": "the child's reply is not a message"})
