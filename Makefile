@@ -43,10 +43,10 @@ test-browser: setup chromium
 demo: setup
 	$(BIN)/convcourse examples
 	@echo
-	$(BIN)/convcourse grade solutions --student demo
+	$(BIN)/convcourse grade solutions --student demo --practice
 	@for s in same-plus-one even-kernel-symmetric-crop identity-comparison; do \
 	  echo; echo "== tests/submissions/$$s"; \
-	  $(BIN)/convcourse grade tests/submissions/$$s --student demo --json - \
+	  $(BIN)/convcourse grade tests/submissions/$$s --student demo --practice --json - \
 	    | $(BIN)/python -c "import json,sys; [print(f\"{e['slug']}: {e['status']}, {e['score']:g}/{e['max_score']:g}\n  {e['message']}\") for e in json.load(sys.stdin)['exercises'] if e['status'] != 'missing']"; \
 	done
 	@echo

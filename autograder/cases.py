@@ -24,11 +24,31 @@ import numpy as np
 from . import registry
 from .reference import examples
 
-__all__ = ["Case", "public_cases", "hidden_cases", "all_cases", "seed_for", "DEFAULT_SECRET"]
+__all__ = ["Case", "public_cases", "hidden_cases", "all_cases", "seed_for", "DEFAULT_SECRET", "NoSecret",
+           "course_secret"]
 
 #: Used when neither ``CONVCOURSE_SECRET`` nor an explicit secret is given (fine for practice; instructors
 #: set their own so that students cannot regenerate the hidden inputs).
 DEFAULT_SECRET = "convcourse-practice"
+
+
+class NoSecret(Exception):
+    """Grading for the record was asked for without a course secret (see :func:`course_secret`)."""
+
+
+def course_secret(practice: bool = False, given: str | None = None) -> str:
+    """The secret that seeds the hidden cases when grading for the record: ``given``, else
+    ``$CONVCOURSE_SECRET``. Without one (unset, empty, or the public practice secret) raise
+    :class:`NoSecret`, since every student's hidden cases would then be public; with ``practice``,
+    return the practice secret instead."""
+    if practice:
+        return DEFAULT_SECRET
+    secret = given if given is not None else os.environ.get("CONVCOURSE_SECRET", "")
+    if not secret.strip() or secret == DEFAULT_SECRET:
+        why = "is the public practice secret" if secret == DEFAULT_SECRET else "is unset or empty"
+        raise NoSecret(f"CONVCOURSE_SECRET {why}, so every student's hidden cases would be ones anybody can "
+                       "generate; export the course's secret, or pass --practice to grade with the practice cases")
+    return secret
 
 
 @dataclass(frozen=True)

@@ -44,14 +44,23 @@ class Settings:
     junit: bool = False
     require_sandbox: bool = True
     budget: float = SUBMISSION_SECONDS
+    practice: bool = False   # grade with the public practice secret (else a course secret is required)
 
     def policy(self):
         from .sandbox import Policy
 
         return Policy(require=self.require_sandbox)
 
+    def resolved(self) -> Settings:
+        """These settings with the secret they grade with (raises :class:`~.cases.NoSecret` without one)."""
+        from dataclasses import replace
+
+        from .cases import course_secret
+
+        return replace(self, secret=course_secret(self.practice, self.secret))
+
     def signature(self) -> str:
-        secret = self.secret if self.secret is not None else os.environ.get("CONVCOURSE_SECRET", "")
+        secret = self.secret or ""
         return json.dumps({"perf": self.perf, "timeout": self.timeout, "budget": self.budget,
                            "gradescope": self.gradescope, "junit": self.junit,
                            "secret": hashlib.sha256(secret.encode()).hexdigest()[:16]})
@@ -155,10 +164,12 @@ def grade_class(root, out, settings: Settings = Settings(), workers: int | None 
     number of cores), then write ``out/grades.csv``. Raises
     :class:`~autograder.submission.SubmissionError` when ``root`` holds no submissions, and
     :class:`~autograder.sandbox.SandboxUnavailable` before grading anyone when the isolation the settings
-    insist on cannot be had here."""
+    insist on cannot be had here, and :class:`~autograder.cases.NoSecret` when there is no course secret
+    (unless ``settings.practice``)."""
     from .sandbox.isolation import plan_for
 
     entries = find_submissions(root)
+    settings = settings.resolved()
     plan_for(settings.policy())
     out = Path(out)
     workers = max(1, workers or os.cpu_count() or 1)

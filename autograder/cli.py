@@ -44,6 +44,7 @@ def _write(target: str, text: str) -> None:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from . import registry
+    from .cases import NoSecret, course_secret
     from .formats import render_table, to_gradescope, to_junit
     from .grade import grade_path
     from .sandbox import Policy, SandboxUnavailable
@@ -56,8 +57,13 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             print(f"convcourse grade: {exc.args[0]}", file=sys.stderr)
             return 2
     try:
-        result = grade_path(args.path, student=args.student, slugs=args.exercise or None, timeout=args.timeout,
-                            perf=not args.no_perf, policy=Policy(require=not args.no_sandbox), budget=args.budget)
+        secret = course_secret(args.practice)
+        result = grade_path(args.path, student=args.student, slugs=args.exercise or None, secret=secret,
+                            timeout=args.timeout, perf=not args.no_perf, policy=Policy(require=not args.no_sandbox),
+                            budget=args.budget)
+    except NoSecret as exc:
+        print(f"convcourse grade: refusing to grade for the record: {exc}", file=sys.stderr)
+        return 2
     except SubmissionError as exc:
         print(f"convcourse grade: cannot grade {exc}", file=sys.stderr)
         return 2
@@ -78,16 +84,21 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 def _cmd_grade_class(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .cases import NoSecret, course_secret
     from .classgrade import Settings, grade_class, summary
     from .sandbox import SandboxUnavailable
     from .submission import SubmissionError
 
     root = Path(args.dir)
     out = Path(args.out) if args.out else root.resolve().parent / f"{root.resolve().name}-grades"
-    settings = Settings(perf=not args.no_perf, timeout=args.timeout, gradescope=args.gradescope, junit=args.junit,
-                        require_sandbox=not args.no_sandbox, budget=args.budget)
     try:
+        settings = Settings(perf=not args.no_perf, timeout=args.timeout, secret=course_secret(args.practice),
+                            gradescope=args.gradescope, junit=args.junit, require_sandbox=not args.no_sandbox,
+                            budget=args.budget, practice=args.practice)
         run = grade_class(root, out, settings, workers=args.workers)
+    except NoSecret as exc:
+        print(f"convcourse grade-class: refusing to grade for the record: {exc}", file=sys.stderr)
+        return 2
     except SubmissionError as exc:
         print(f"convcourse grade-class: cannot grade {exc}", file=sys.stderr)
         return 2
@@ -184,6 +195,9 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
                    help=f"seconds all of one submission's calls may take together (default {SUBMISSION_SECONDS:g})")
     p.add_argument("--no-sandbox", action="store_true",
                    help="grade even where no isolation layer holds (your own code on your own machine)")
+    p.add_argument("--practice", action="store_true",
+                   help="grade with the public practice cases: without it, CONVCOURSE_SECRET must hold the course's "
+                        "secret (a forgotten export would make every student's hidden cases public)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from autograder import registry
 from autograder.results import SCHEMA, SubmissionResult
 
@@ -66,3 +68,26 @@ def test_a_notebook_submission(tmp_path):
     data = json.loads(run(p, "--json", "-", "--no-perf").stdout)
     status = {e["slug"]: e["status"] for e in data["exercises"]}
     assert status["convolve"] == "passed" and status["pool"] == "missing"
+
+
+@pytest.mark.parametrize("secret", [None, "", "convcourse-practice"])
+@pytest.mark.parametrize("command", ["grade", "grade-class"])
+def test_grading_for_the_record_refuses_without_a_course_secret(tmp_path, secret, command):
+    """A forgotten export must not make every student's hidden cases the public practice ones."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "CONVCOURSE_SECRET"}
+    if secret is not None:
+        env["CONVCOURSE_SECRET"] = secret
+    target = GOLDEN / "correct-loops"
+    proc = subprocess.run([sys.executable, "-m", "autograder.cli", command, str(target), "--no-perf",
+                           "--out" if command == "grade-class" else "--student", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "refusing to grade for the record" in proc.stderr and "--practice" in proc.stderr
+    assert not (tmp_path / "out").exists()
+    practice = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(target), "--no-perf",
+                               "--practice", "--json", "-", "--exercise", "output_size"],
+                              capture_output=True, text=True, timeout=300, env=env)
+    assert practice.returncode == 0, practice.stderr
+    assert json.loads(practice.stdout)["exercises"][0]["slug"] == "output_size"
