@@ -4,19 +4,29 @@ Each submission (:mod:`.roster`) is graded by :func:`autograder.grade.grade_path
 (the student's code runs in that worker's sandboxed child, never in a worker). Its records go to
 ``OUT/<student>[/<assignment>]/``: ``results.json`` (convcourse.results/1), ``feedback.html`` and, on
 request, ``gradescope.json`` and ``junit.xml``, each written atomically; then ``.done`` records the
-fingerprint of the submission and the grading settings. A rerun keeps every submission whose ``.done``
-still matches and grades the others, so a run killed at any point loses nothing and regrades nothing.
+fingerprint of the submission, the grading settings and a digest of every record, authenticated with a
+key derived from the course secret (which no child ever sees). A rerun keeps every submission whose
+``.done`` verifies and still matches and grades the others, so a run killed at any point loses nothing
+and regrades nothing, and a record edited or forged by hand is graded again.
+
+A worker that dies (killed, out of memory) costs the submission it was grading one retry, alone in a
+fresh worker; dying again is recorded as "could not grade" with the reason. Every other submission goes
+on. ``.grading`` in a record folder names the worker grading it, so that a death is charged to the right
+submission.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import signal
 import sys
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -30,6 +40,9 @@ __all__ = ["Settings", "Graded", "ClassRun", "grade_class", "grade_entry", "summ
 
 #: Submissions a worker process grades before a fresh one replaces it.
 PER_WORKER = 20
+
+#: The records a submission's folder may hold (``.done`` lists those it has).
+RECORDS = {"results.json", "feedback.html", "gradescope.json", "junit.xml"}
 
 
 @dataclass(frozen=True)
@@ -68,8 +81,9 @@ class Settings:
 
 @dataclass
 class Graded:
-    """What happened to one submission: ``graded`` now, ``kept`` from an earlier run, or ``failed`` (the
-    grader itself could not grade it; nothing was recorded, a rerun tries again)."""
+    """What happened to one submission: ``graded`` now, ``kept`` from an earlier run, or ``failed``: the
+    grader could not grade it, either with nothing recorded (an unreadable submission: a rerun tries
+    again) or, when its worker died twice, with a "could not grade" record (``result`` set)."""
 
     entry: Entry
     state: str
@@ -99,39 +113,108 @@ def _done(folder: Path) -> Path:
     return folder / ".done"
 
 
+def _grading(folder: Path) -> Path:
+    return folder / ".grading"
+
+
+def _key(settings: Settings) -> bytes:
+    """The key that authenticates records: derived from the course secret, held by the grader alone."""
+    return hmac.new((settings.secret or "").encode(), b"convcourse records/1", hashlib.sha256).digest()
+
+
+def _stamp(entry: Entry, settings: Settings, records: dict[str, str]) -> str:
+    """``.done``'s text: what was graded, how, a digest of each record, and the HMAC of all of it."""
+    body = {"key": entry.key, "fingerprint": fingerprint(entry.path), "settings": settings.signature(),
+            "records": {name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(records.items())}}
+    canonical = json.dumps(body, sort_keys=True)
+    return json.dumps(dict(body, hmac=hmac.new(_key(settings), canonical.encode(), hashlib.sha256).hexdigest()))
+
+
+def _kept(folder: Path, entry: Entry, settings: Settings) -> SubmissionResult | None:
+    """The earlier run's result, if its ``.done`` verifies, its records are intact and it was for this
+    submission as it is now, graded with these settings."""
+    try:
+        stamp = json.loads(_done(folder).read_text())
+        names = set(stamp["records"])
+        if "results.json" not in names or not names <= RECORDS:
+            return None
+        records = {name: (folder / name).read_text() for name in names}
+        want = json.loads(_stamp(entry, settings, records))
+        if not hmac.compare_digest(str(stamp.get("hmac")), want["hmac"]) or stamp != want:
+            return None
+        return SubmissionResult.from_json(json.loads(records["results.json"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write_records(folder: Path, entry: Entry, settings: Settings, result: SubmissionResult) -> None:
+    _done(folder).unlink(missing_ok=True)
+    records = {"results.json": result.dumps(), "feedback.html": to_html_page(result, f"{entry.key}: feedback")}
+    if settings.gradescope:
+        records["gradescope.json"] = to_gradescope(result)
+    if settings.junit:
+        records["junit.xml"] = to_junit(result)
+    for name, text in records.items():
+        write_atomic(folder / name, text)
+    write_atomic(_done(folder), _stamp(entry, settings, records))   # last: the records above are complete
+
+
 def grade_entry(entry: Entry, out: Path, settings: Settings) -> Graded:
-    """Grade one submission and write its records, or keep the records of an earlier run if they are
-    for the same submission and settings. Runs in a worker process."""
+    """Grade one submission and write its records, or keep the records of an earlier run if they verify
+    and are for the same submission and settings. Runs in a worker process."""
     from .grade import grade_path
     from .submission import SubmissionError
 
     started = time.perf_counter()
     folder = _records(out, entry)
-    stamp = json.dumps({"fingerprint": fingerprint(entry.path), "settings": settings.signature()})
+    kept = _kept(folder, entry, settings)
+    if kept is not None:
+        return Graded(entry, "kept", kept)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(_grading(folder), str(os.getpid()))   # who grades it: a death is charged to this entry
     try:
-        if _done(folder).read_text() == stamp:
-            data = json.loads((folder / "results.json").read_text())
-            return Graded(entry, "kept", SubmissionResult.from_json(data))
-    except (OSError, ValueError, KeyError):
-        pass
+        try:
+            result = grade_path(entry.path, student=entry.student, slugs=exercises_for(entry.assignment),
+                                secret=settings.secret, timeout=settings.timeout, perf=settings.perf,
+                                policy=settings.policy(), budget=settings.budget)
+        except SubmissionError as exc:
+            return Graded(entry, "failed", error=str(exc), seconds=time.perf_counter() - started)
+        except Exception as exc:  # noqa: BLE001 - one broken submission must not stop the class
+            return Graded(entry, "failed", error=f"grader error: {type(exc).__name__}: {str(exc)[:300]}",
+                          seconds=time.perf_counter() - started)
+        _write_records(folder, entry, settings, result)
+        return Graded(entry, "graded", result, seconds=time.perf_counter() - started)
+    finally:
+        _grading(folder).unlink(missing_ok=True)
+
+
+def record_could_not_grade(entry: Entry, out: Path, settings: Settings, reason: str) -> Graded:
+    """Record that ``entry`` could not be graded (every exercise ``error``, with ``reason``), so that the
+    class's table, gradebook and a rerun see it. Runs in the main process."""
+    from .grade import not_graded
+
+    result = not_graded(entry.path, entry.student, exercises_for(entry.assignment), reason, settings.perf,
+                        settings.secret)
+    folder = _records(out, entry)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_records(folder, entry, settings, result)
+    _grading(folder).unlink(missing_ok=True)
+    return Graded(entry, "failed", result, error=reason)
+
+
+def _died_grading(out: Path, entry: Entry) -> bool:
+    """Whether a worker was grading ``entry`` and is gone (its ``.grading`` names a dead process)."""
     try:
-        result = grade_path(entry.path, student=entry.student, slugs=exercises_for(entry.assignment),
-                            secret=settings.secret, timeout=settings.timeout, perf=settings.perf,
-                            policy=settings.policy(), budget=settings.budget)
-    except SubmissionError as exc:
-        return Graded(entry, "failed", error=str(exc), seconds=time.perf_counter() - started)
-    except Exception as exc:  # noqa: BLE001 - one broken submission must not stop the class
-        return Graded(entry, "failed", error=f"grader error: {type(exc).__name__}: {exc}",
-                      seconds=time.perf_counter() - started)
-    _done(folder).unlink(missing_ok=True)
-    write_atomic(folder / "results.json", result.dumps())
-    write_atomic(folder / "feedback.html", to_html_page(result, f"{entry.key}: feedback"))
-    if settings.gradescope:
-        write_atomic(folder / "gradescope.json", to_gradescope(result))
-    if settings.junit:
-        write_atomic(folder / "junit.xml", to_junit(result))
-    write_atomic(_done(folder), stamp)   # last: the records above are complete
-    return Graded(entry, "graded", result, seconds=time.perf_counter() - started)
+        pid = int(_grading(_records(out, entry)).read_text())
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _progress(total: int):
@@ -158,11 +241,56 @@ def _progress(total: int):
     return line, lambda: None
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them itself (so that an interrupt is never
+    mistaken for a worker that died)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # Fresh processes (not forks of this one): a worker holds nothing of the run but its arguments.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"), initializer=_ignore_sigint)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what waits, kill what runs (their sandboxes die with them)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, AttributeError):
+            pass
+
+
+def _run_pool(entries: list[Entry], out: Path, settings: Settings, workers: int, done) -> list[Entry]:
+    """Grade ``entries`` in one pool, calling ``done(graded)`` for each; return those left unfinished
+    because a worker died and broke the pool."""
+    left = []
+    pool = _pool(workers)
+    try:
+        pending = {pool.submit(grade_entry, e, out, settings): e for e in entries}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                entry = pending.pop(future)
+                try:
+                    done(future.result())
+                except BrokenProcessPool:
+                    left.append(entry)
+                except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
+                    done(Graded(entry, "failed", error=f"worker error: {type(exc).__name__}: {str(exc)[:300]}"))
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+    return left
+
+
 def grade_class(root, out, settings: Settings = Settings(), workers: int | None = None,
                 progress: bool = True) -> ClassRun:
     """Grade every submission under ``root`` into ``out`` with ``workers`` processes (default: the
     number of cores), then write ``out/grades.csv``. Raises
-    :class:`~autograder.submission.SubmissionError` when ``root`` holds no submissions, and
+    :class:`~autograder.submission.SubmissionError` when ``root`` holds no submissions,
     :class:`~autograder.sandbox.SandboxUnavailable` before grading anyone when the isolation the settings
     insist on cannot be had here, and :class:`~autograder.cases.NoSecret` when there is no course secret
     (unless ``settings.practice``)."""
@@ -176,28 +304,28 @@ def grade_class(root, out, settings: Settings = Settings(), workers: int | None 
     run = ClassRun(out=out, workers=workers)
     started = time.perf_counter()
     step, stop = _progress(len(entries)) if progress else (lambda g: None, lambda: None)
-    # Workers are fresh processes (not forks of this one), and a new pool serves each batch of
-    # PER_WORKER submissions per worker, so that a class of any size runs in flat memory. (Python 3.11's
-    # own max_tasks_per_child stalls once the first workers retire: it is not used.)
-    batch = workers * PER_WORKER
+
+    def done(graded: Graded) -> None:
+        run.graded.append(graded)
+        step(graded)
+
+    # A new pool serves each batch of PER_WORKER submissions per worker, so that a class of any size runs
+    # in flat memory. (Python 3.11's own max_tasks_per_child stalls once the first workers retire.)
+    queue, batch, broken = list(entries), workers * PER_WORKER, Counter()
     try:
-        for first in range(0, len(entries), batch):
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-                pending = {pool.submit(grade_entry, e, out, settings): e for e in entries[first:first + batch]}
-                try:
-                    while pending:
-                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        for future in done:
-                            entry = pending.pop(future)
-                            try:
-                                graded = future.result()
-                            except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
-                                graded = Graded(entry, "failed", error=f"worker died: {type(exc).__name__}: {exc}")
-                            run.graded.append(graded)
-                            step(graded)
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+        while queue:
+            left = _run_pool(queue[:batch], out, settings, workers, done)
+            queue = queue[batch:]
+            # A dead worker broke its pool: what it was grading gets one retry alone, in a fresh worker
+            # (so that a second death is surely its own); what was still waiting goes back in the queue
+            # (three times at most: then it is retried alone too).
+            broken.update(left)
+            suspects = [e for e in left if _died_grading(out, e) or broken[e] >= 3]
+            queue = [e for e in left if e not in suspects] + queue
+            for entry in suspects:
+                if _run_pool([entry], out, settings, 1, done):
+                    done(record_could_not_grade(entry, out, settings, "the process grading it died twice (killed, "
+                                                                      "or out of memory)"))
     finally:
         stop()
     order = {e.key: i for i, e in enumerate(entries)}

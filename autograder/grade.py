@@ -22,7 +22,7 @@ from .submission import Submission, load_submission
 from .tiers import tier_points
 from .timing import measure_tier
 
-__all__ = ["grade_path", "grade_submission", "grade_exercise"]
+__all__ = ["grade_path", "grade_submission", "grade_exercise", "not_graded"]
 
 
 def _missing_param(case: Case, info: dict) -> str | None:
@@ -165,6 +165,14 @@ def _could_not_grade(exercise, exc: Exception, perf: bool, student: str, secret:
     return ExerciseResult(exercise.slug, "error", 0.0, _max_score(exercise, perf), 0, len(all_cases(exercise.slug, student, secret)),
                           message=f"The grader could not grade this exercise: what the submission's process sent "
                                   f"back made no sense ({type(exc).__name__}).")
+
+
+def not_graded(path, student: str, slugs, reason: str, perf: bool = False, secret: str | None = None) -> SubmissionResult:
+    """The result of a submission the grader could not grade at all: every exercise ``error``, with why."""
+    exercises = [registry.get(s) for s in slugs] if slugs else list(registry.EXERCISES)
+    return SubmissionResult(student=student, submission=str(path), exercises=[
+        ExerciseResult(e.slug, "error", 0.0, _max_score(e, perf), 0, len(all_cases(e.slug, student, secret)),
+                       message=f"The grader could not grade this submission: {reason}.") for e in exercises])
 
 
 def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, secret: str | None = None,

@@ -207,3 +207,111 @@ def test_a_student_who_signals_and_snoops_cannot_touch_a_classmate(tmp_path, mon
     assert results["eve"]["convolve_grayscale_valid"].status == "passed"     # it found nothing to read
     for student in kinds:
         assert (tmp_path / "out" / student / "results.json").exists()
+
+
+def _flat_class(tmp_path, students: dict[str, str]) -> Path:
+    """One folder per student, each a copy of a golden submission (``kind``), or ``.py`` text."""
+    import shutil
+
+    root = tmp_path / "class"
+    root.mkdir()
+    for student, kind in students.items():
+        if kind.endswith("\n"):
+            (root / f"{student}.py").write_text(kind)
+        else:
+            shutil.copytree(ROOT / "tests" / "submissions" / kind, root / student,
+                            ignore=shutil.ignore_patterns("expected.json"))
+    return root
+
+
+_SLOW = "import numpy as np\nimport time\n\n\ndef global_average_pool(images):\n    time.sleep(1.0)\n" \
+        "    return images.mean(axis=(1, 2))\n"
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_costs_its_submission_one_retry_and_nobody_else_anything(tmp_path):
+    """The worker grading zed is killed (as the kernel's OOM killer would), and again on the retry: zed is
+    recorded as could-not-grade with the reason, every classmate is graded and recorded, a rerun regrades
+    nothing."""
+    root = _flat_class(tmp_path, {"ann": "correct-loops", "bob": "same-plus-one", "cat": "correct-loops",
+                                  "dan": "stride-ignored", "zed": _SLOW})
+    out = tmp_path / "grades"
+    cmd = [CONVCOURSE, "grade-class", str(root), "--out", str(out), "--no-perf", "--workers", "2", "--timeout", "5"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed, deadline = [], time.time() + 300
+    while proc.poll() is None and time.time() < deadline:
+        try:
+            pid = int((out / "zed" / ".grading").read_text())
+        except (OSError, ValueError):
+            pid = None
+        if pid is not None and pid not in killed:
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        time.sleep(0.02)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr[-2000:]
+    assert len(killed) == 2                               # the first death, and the retry's
+    assert "5 submissions: 4 graded, 0 kept from an earlier run, 1 failed" in stdout, stdout
+    assert "FAILED zed: the process grading it died twice" in stdout
+    zed = json.loads((out / "zed" / "results.json").read_text())
+    assert {e["status"] for e in zed["exercises"]} == {"error"}
+    assert all("could not grade this submission: the process grading it died twice" in e["message"]
+               for e in zed["exercises"])
+    for student in ("ann", "bob", "cat", "dan"):
+        data = json.loads((out / student / "results.json").read_text())
+        assert any(e["status"] in ("passed", "failed") for e in data["exercises"]), student
+    assert not list(out.glob("*/.grading")) and _children_alive() == 0
+    rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert [r["student"] for r in rows] == ["ann", "bob", "cat", "dan", "zed"]
+
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert "5 submissions: 0 graded, 5 kept from an earlier run" in again.stdout, again.stdout
+
+
+def test_records_are_authenticated_a_changed_or_forged_one_is_graded_again(tmp_path):
+    root = _flat_class(tmp_path, {"ann": "correct-loops", "bob": "correct-loops", "cat": "same-plus-one"})
+    out = tmp_path / "grades"
+    settings = Settings(perf=False, timeout=5.0, secret="course-secret")
+    slugs_run = grade_class(root, out, settings, workers=2, progress=False)
+    assert [g.state for g in slugs_run.graded] == ["graded"] * 3
+
+    # ann edits her score; cat copies bob's records (same code as ann's, a passing grade) over her own
+    results = out / "ann" / "results.json"
+    data = json.loads(results.read_text())
+    data["exercises"][0]["score"] = 99
+    results.write_text(json.dumps(data))
+    for name in ("results.json", "feedback.html", ".done"):
+        (out / "cat" / name).write_bytes((out / "bob" / name).read_bytes())
+    again = grade_class(root, out, settings, workers=2, progress=False)
+    assert [g.state for g in again.graded] == ["graded", "kept", "graded"]
+    assert json.loads(results.read_text())["exercises"][0]["score"] != 99
+    assert json.loads((out / "cat" / "results.json").read_text())["student"] == "cat"
+
+    # a stamp made without the key does not verify; the same records under another secret are regraded
+    stamp = json.loads((out / "bob" / ".done").read_text())
+    (out / "bob" / ".done").write_text(json.dumps(dict(stamp, hmac="0" * 64)))
+    third = grade_class(root, out, settings, workers=2, progress=False)
+    assert [g.state for g in third.graded] == ["kept", "graded", "kept"]
+    other = grade_class(root, out, Settings(perf=False, timeout=5.0, secret="another-secret"), workers=2,
+                        progress=False)
+    assert [g.state for g in other.graded] == ["graded"] * 3
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_class_run_cleanly_and_a_rerun_resumes(tmp_path):
+    root = _flat_class(tmp_path, {f"s{i}": ("correct-loops", "same-plus-one")[i % 2] for i in range(8)})
+    out = tmp_path / "grades"
+    cmd = [CONVCOURSE, "grade-class", str(root), "--out", str(out), "--no-perf", "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 300
+    while len(list(out.glob("*/.done"))) < 2 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)                    # what the terminal sends the whole foreground group
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in stderr and "run the same command again" in stderr, stderr
+    recorded = len(list(out.glob("*/.done")))
+    time.sleep(1.0)
+    assert _children_alive() == 0
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    m = re.search(r"8 submissions: (\d+) graded, (\d+) kept from an earlier run, 0 failed", done.stdout)
+    assert m and int(m[2]) >= recorded >= 2 and int(m[1]) + int(m[2]) == 8, done.stdout
