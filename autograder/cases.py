@@ -5,7 +5,7 @@ parameter such as ``dilation`` is passed only when the case needs a value other 
 name of an answer to read. Expected values are never stored here: the grader computes them with the
 reference, in its own process.
 
-Hidden cases come from a generator seeded by ``sha256(secret, student, slug)``: every student gets
+Hidden cases come from a generator seeded by ``sha256(student_key(secret, student), slug)``: every student gets
 different inputs, and a regrade gives the same ones. Together they cover the edge cases of SPEC §3:
 1x1 kernels, kernels as large as the (padded) image, non-square images, kernels and strides, even
 kernels, strides larger than the kernel, large explicit padding, dilation, a batch of one, uint8 and
@@ -15,6 +15,7 @@ float32 inputs.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +25,8 @@ import numpy as np
 from . import registry
 from .reference import examples
 
-__all__ = ["Case", "public_cases", "hidden_cases", "all_cases", "seed_for", "DEFAULT_SECRET", "NoSecret",
-           "course_secret"]
+__all__ = ["Case", "public_cases", "hidden_cases", "all_cases", "seed_for", "student_key", "DEFAULT_SECRET",
+           "NoSecret", "course_secret"]
 
 #: Used when neither ``CONVCOURSE_SECRET`` nor an explicit secret is given (fine for practice; instructors
 #: set their own so that students cannot regenerate the hidden inputs).
@@ -80,10 +81,21 @@ class Case:
     meta: dict = field(default_factory=dict, compare=False)
 
 
+def student_key(secret: str, student: str) -> str:
+    """The key of one student's hidden cases: all a process grading only that student needs (nbgrader's
+    kernel gets this, never the course secret, see :mod:`autograder.nbgrader_preprocessors`)."""
+    return hmac.new(secret.encode(), f"convcourse student\0{student}".encode(), hashlib.sha256).hexdigest()
+
+
 def seed_for(student: str, slug: str, secret: str | None = None) -> int:
-    """Seed of a student's hidden cases for one exercise."""
-    secret = secret if secret is not None else os.environ.get("CONVCOURSE_SECRET", DEFAULT_SECRET)
-    digest = hashlib.sha256(f"{secret}\0{student}\0{slug}".encode()).digest()
+    """Seed of a student's hidden cases for one exercise: from ``secret``, else from
+    ``$CONVCOURSE_STUDENT_KEY`` when it is this student's (``$CONVCOURSE_STUDENT``), else from
+    ``$CONVCOURSE_SECRET`` or the practice secret."""
+    if secret is None and os.environ.get("CONVCOURSE_STUDENT_KEY") and os.environ.get("CONVCOURSE_STUDENT") == student:
+        key = os.environ["CONVCOURSE_STUDENT_KEY"]
+    else:
+        key = student_key(secret if secret is not None else os.environ.get("CONVCOURSE_SECRET", DEFAULT_SECRET), student)
+    digest = hashlib.sha256(f"{key}\0{slug}".encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
 

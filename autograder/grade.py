@@ -7,6 +7,7 @@ child, compare with the reference's answer (:mod:`.compare`), name the misconcep
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from . import registry
@@ -45,11 +46,25 @@ def _load_problem(sub: Submission, runner: Runner, name: str) -> str | None:
         return f"syntax error at {where}"
     if runner.load_failure is not None:
         return f"loading the submission failed{runner.load_failure}"
-    for err in runner.load_errors:
-        if err.get("source") == src.label:
-            line = f", line {err['line']}" if err.get("line") else ""
-            return f"running {err.get('source')} raised {err.get('type')}: {err.get('message')}{line}"
-    return None
+    errors = [e for e in runner.load_errors if e.get("source") == src.label]
+    if not errors:
+        return None
+    # in a notebook, the error of the cell that defines it (another cell's error is not why)
+    cell = src.cell_of(src.definition_line(name))
+    err = next((e for e in errors if e.get("line") and src.cell_of(e["line"]) == cell), errors[0])
+    where = src.where(err["line"]) if err.get("line") else src.label
+    return f"running {where} raised {err.get('type')}: {err.get('message')}"
+
+
+def _undefined_helper(sub: Submission, verdict: Verdict) -> Verdict:
+    """A NameError for a helper that the submission does define, in code that could not run: say so."""
+    found = re.search(r"name '(\w+)' is not defined", verdict.message) if verdict.stage == "runs" else None
+    src = sub.source_defining(found[1]) if found else None
+    why = src.problem(found[1]) if src is not None else None
+    if why is None:
+        return verdict
+    return Verdict(False, "runs", f"{verdict.message} (`{found[1]}` is defined in code that could not run: "
+                                  f"syntax error at {why})")
 
 
 def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner, student: str = "anonymous",
@@ -91,6 +106,8 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
             outcome = runner.get(case.function) if case.is_answer else runner.call(case.function, case.args)
             want = expected(case)
             verdict, found = judge(case, want, outcome, tuple(info.get("params", ())))
+            if not case.hidden:
+                verdict = _undefined_helper(sub, verdict)
             diagnoses.update(found)
             if not outcome.ok and outcome.by_grader and (outcome.error or {}).get("type") == "Timeout":
                 timed_out.add(case.function)

@@ -101,6 +101,21 @@ class Source:
                 cell, start = c, s
         return f"{self.label}, cell {cell}, line {line - start + 1}"
 
+    def cell_of(self, line: int | None) -> int | None:
+        """The notebook cell that holds ``line`` of the text (None for a file or no line)."""
+        if not self.cells or not line:
+            return None
+        return max(((c, s) for c, s in self.cells if s <= line), key=lambda cs: cs[1], default=self.cells[0])[0]
+
+    def definition_line(self, name: str) -> int | None:
+        """The line of the text where ``name`` is defined at top level (the last definition), if it is."""
+        if self.tree is not None:
+            lines = [n.lineno for n in self.tree.body if _defines_in(ast.Module(body=[n], type_ignores=[]), name)]
+            if lines:
+                return lines[-1]
+        found = list(re.finditer(rf"^\s*(def\s+{re.escape(name)}\b|{re.escape(name)}\s*=)", self.text, re.M))
+        return self.text.count("\n", 0, found[-1].start()) + 1 if found else None
+
     def defines(self, name: str) -> bool:
         """Whether the text defines ``name`` at top level (also in code that does not parse)."""
         if self.tree is not None:

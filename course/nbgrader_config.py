@@ -8,7 +8,7 @@ The notebooks under source/ are generated from lessons/*.py by `convcourse build
 not the notebooks). Each graded cell calls `autograder.notebook.autograde`, whose result is the cell's
 partial credit; hidden cases run only inside `### BEGIN HIDDEN TESTS` regions, i.e. only at autograde.
 Set CONVCOURSE_SECRET in the environment of `nbgrader autograde` so that students cannot compute their
-hidden cases.
+hidden cases; the students' kernels never get it (only each student's own key).
 """
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
@@ -29,6 +29,20 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
 
+# Student code runs in the same kernel as the graded cells: the kernel gets each student's own key of
+# hidden cases, never CONVCOURSE_SECRET, and whatever a cell shows of either is replaced before the
+# autograded notebook is saved (so feedback, made from it, never holds them). nbgrader's own list
+# otherwise, in its order (autograder/nbgrader_preprocessors.py).
+c.Autograde.autograde_preprocessors = [
+    "autograder.nbgrader_preprocessors.StudentKeyExecute",
+    "autograder.nbgrader_preprocessors.RedactSecret",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 # -- feedback ------------------------------------------------------------------------------------------
 # Feedback is made from the autograded notebooks, whose graded cells hold the hidden-test regions again:
 # clear them, so that feedback never shows hidden test code. (The graded cells catch every error of the

@@ -128,7 +128,15 @@ def test_nbgrader_autograde_grades_a_class_into_the_gradebook(tmp_path):
         target = course / "submitted" / student / name
         target.mkdir(parents=True)
         shutil.copy(folder / name / f"{name}.ipynb", target)
-    done = _nbgrader(["autograde", name, "--force"], course, env={"CONVCOURSE_SECRET": "test-secret"})
+    # bob prints the secret, raises with it and leaves it as a cell's value, in a cell of his own
+    bob_nb = course / "submitted" / "bob" / name / f"{name}.ipynb"
+    leaky = nbformat.read(bob_nb, as_version=4)
+    leaky.cells.insert(3, nbformat.v4.new_code_cell(
+        "import os\nprint('mine:', os.environ.get('CONVCOURSE_SECRET'), os.environ.get('CONVCOURSE_STUDENT_KEY'))\n"
+        "open('/proc/self/environ').read()"))
+    leaky.cells.insert(4, nbformat.v4.new_code_cell("raise RuntimeError(os.environ['CONVCOURSE_STUDENT_KEY'])"))
+    nbformat.write(leaky, bob_nb)
+    done = _nbgrader(["autograde", name, "--force"], course, env={"CONVCOURSE_SECRET": "test-secret-7319"})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     from nbgrader.api import Gradebook
@@ -149,6 +157,17 @@ def test_nbgrader_autograde_grades_a_class_into_the_gradebook(tmp_path):
     feedback = (course / "feedback" / "alice" / name / f"{name}.html").read_text()
     assert "Points: 8 of 8" in feedback or "Points: 8 of 8" in html.unescape(feedback)
     assert "BEGIN HIDDEN TESTS" not in feedback and "hidden_cases = True" not in feedback
+
+    # bob's leaks reached neither his autograded notebook nor his feedback
+    assert _nbgrader(["generate_feedback", name, "--force", "--student", "bob"], course).returncode == 0
+    autograded = (course / "autograded" / "bob" / name / f"{name}.ipynb").read_text()
+    bob_feedback = (course / "feedback" / "bob" / name / f"{name}.html").read_text()
+    from autograder.cases import student_key
+
+    key = student_key("test-secret-7319", "bob")
+    assert "mine: None [redacted]" in autograded          # the kernel had his key, never the secret
+    for text in (autograded, bob_feedback):
+        assert "test-secret-7319" not in text and key not in text
 
 
 @pytest.mark.slow

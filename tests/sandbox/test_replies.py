@@ -1,0 +1,73 @@
+"""The grader's reading of a child's replies (SPEC §4): whatever a reply holds, each field comes out in
+the form the grader uses and cut to size, or the request fails with a ProtocolError; the checks that
+judge a case never raise on what came back."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.cases import hidden_cases, public_cases
+from autograder.compare import check
+from autograder.expected import expected
+from autograder.sandbox import Outcome
+from autograder.sandbox.replies import (MAX_TEXT, clean_error, clean_found, clean_imports, clean_load_errors,
+                                        clean_shared_results)
+from autograder.sandbox.runtime.protocol import Opaque, ProtocolError
+
+_scalars = (st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
+            | st.floats(allow_nan=True) | st.text(max_size=40) | st.binary(max_size=10))
+_any = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                    | st.dictionaries(st.sampled_from(["type", "message", "line", "file", "code", "module",
+                                                       "params", "kind", "varargs", "dtype", "shape", "x"]),
+                                      inner, max_size=6), max_leaves=20)
+_long = st.integers(min_value=MAX_TEXT + 1, max_value=10**6).map(lambda n: "y" * n)
+
+
+def _text_ok(value, limit=MAX_TEXT + 60):
+    return isinstance(value, str) and len(value) <= limit
+
+
+@settings(max_examples=300)
+@given(reply=_any | _long, names=st.lists(st.sampled_from(["convolve", "pool", "x"]), max_size=3))
+def test_every_reply_field_comes_out_in_its_form_and_size(reply, names):
+    err = clean_error(reply)
+    assert _text_ok(err["type"]) and _text_ok(err["message"])
+    assert err.get("line") is None or (type(err["line"]) is int and err["line"] >= 0)
+    for imp in clean_imports(reply):
+        assert _text_ok(imp["module"]) and _text_ok(imp["file"])
+    for name, info in clean_found(reply, names).items():
+        assert name in names and info["kind"] in ("function", "value")
+        assert all(isinstance(p, str) for p in info["params"]) and type(info["varargs"]) is bool
+    assert all(_text_ok(e["message"]) for e in clean_load_errors(reply))
+    try:
+        metas = clean_shared_results(reply, 2, 4096)
+    except ProtocolError:
+        return
+    assert len(metas) == 2 and all(n <= 4096 for _, _, n in metas)
+
+
+@settings(max_examples=200)
+@given(fields=st.dictionaries(st.sampled_from(["type", "message", "line", "file", "code"]), _any | _long))
+def test_a_hostile_error_is_a_located_failure(fields):
+    err = clean_error(fields)
+    assert len(err["message"]) <= MAX_TEXT + 60 and len(err["type"]) <= 160
+
+
+_values = (_any | st.builds(lambda n: np.zeros(n), st.integers(0, 5))
+           | st.builds(lambda s: np.full((1, 2, 2), s), st.floats(allow_nan=True, allow_infinity=True))
+           | st.builds(lambda: Opaque("Sneaky", "x" * 1000)) | _long)
+_cases = [c for slug in ("convolve_grayscale_valid", "pool", "output_size", "parameter_count")
+          for c in public_cases(slug)[:2] + hidden_cases(slug, "fuzz")[:1]]
+
+
+@settings(max_examples=300)
+@given(case=st.sampled_from(_cases), value=_values, ok=st.booleans(), error=_any, after=_any)
+def test_the_staged_check_never_raises_on_what_came_back(case, value, ok, error, after):
+    outcome = Outcome(ok, value=value, error=clean_error(error) if not ok else None,
+                      args_after=tuple(after) if isinstance(after, (list, tuple)) else ())
+    verdict = check(case, expected(case), outcome)
+    assert isinstance(verdict.message, str) and len(verdict.message) < 2000
+    if case.hidden and not verdict.passed:
+        assert "yyyy" not in verdict.message and "Sneaky" not in verdict.message
