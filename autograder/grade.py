@@ -105,7 +105,11 @@ def grade_exercise(exercise: registry.Exercise, sub: Submission, runner: Runner,
         else:
             outcome = runner.get(case.function) if case.is_answer else runner.call(case.function, case.args)
             want = expected(case)
-            verdict, found = judge(case, want, outcome, tuple(info.get("params", ())))
+            try:
+                verdict, found = judge(case, want, outcome, tuple(info.get("params", ())))
+            except Exception as exc:  # noqa: BLE001 - whatever came back, this case fails and the others go on
+                verdict, found = Verdict(False, "runs", f"the grader could not check what `{case.function}` "
+                                                        f"returned ({type(exc).__name__})"), []
             if not case.hidden:
                 verdict = _undefined_helper(sub, verdict)
             diagnoses.update(found)

@@ -112,7 +112,8 @@ def write_atomic(path: str | Path, text: str) -> None:
     os.umask(umask)
     try:
         os.fchmod(fd, 0o666 & ~umask)   # as open() would make it (mkstemp's 0600 would hide feedback files)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        # backslashreplace: a stray lone surrogate must cost a character, never the record
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

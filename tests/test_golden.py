@@ -176,3 +176,18 @@ def test_no_output_format_holds_the_secret_or_a_hidden_input(graded):
             assert leak not in text, (fmt, leak)
     # the public cases still quote what came back: the feedback stays specific where it may
     assert "LEAK" in outputs["json"]
+
+
+def test_every_format_of_every_result_is_written_and_parses(graded):
+    """Whatever a child sent (attack-unprintable: lone surrogates, NUL, ANSI escapes), each format is
+    valid UTF-8 and the JUnit file is well-formed XML."""
+    from xml.etree import ElementTree as ET
+
+    from autograder.formats import render_table, to_gradescope, to_html_page, to_junit
+
+    for name, result in graded.items():
+        for text in (result.dumps(), render_table(result, width=200), to_gradescope(result),
+                     to_html_page(result, name), to_junit(result)):
+            text.encode("utf-8")
+            assert "\x1b" not in text and "\x00" not in text, name
+        ET.fromstring(to_junit(result).encode())

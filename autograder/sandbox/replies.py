@@ -8,7 +8,7 @@ that costs the request it answered, never the grader.
 
 from __future__ import annotations
 
-from .runtime.protocol import ProtocolError
+from .runtime.protocol import ProtocolError, printable
 
 __all__ = ["clean_error", "clean_imports", "clean_found", "clean_load_errors", "clean_shared_results", "text",
            "MAX_TEXT"]
@@ -18,9 +18,10 @@ MAX_TEXT = 500
 
 
 def text(value, limit: int = MAX_TEXT) -> str:
-    """``value`` as a string of at most ``limit`` characters, marked where it was cut."""
+    """``value`` as a printable string (:func:`~.runtime.protocol.printable`) of at most ``limit``
+    characters of the original, marked where it was cut."""
     s = value if isinstance(value, str) else repr(value) if value is not None else ""
-    return s if len(s) <= limit else s[:limit] + f"... [{len(s) - limit} more characters cut]"
+    return printable(s) if len(s) <= limit else printable(s[:limit]) + f"... [{len(s) - limit} more characters cut]"
 
 
 def _line(value) -> int | None:
@@ -56,7 +57,8 @@ def clean_found(found, names) -> dict[str, dict]:
         if not isinstance(info, dict):
             continue
         params = info.get("params")
-        params = [p for p in params if isinstance(p, str)][:32] if isinstance(params, list) else []
+        params = [p for p in params if isinstance(p, str) and p.isidentifier() and len(p) <= 60][:32] \
+            if isinstance(params, list) else []
         out[name] = {"kind": "function" if info.get("kind") == "function" else "value",
                      "params": params, "varargs": info.get("varargs") is True}
     return out

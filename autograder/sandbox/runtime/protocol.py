@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from dataclasses import dataclass
 
@@ -24,6 +25,16 @@ _NUMERIC_KINDS = "buif"
 
 class ProtocolError(Exception):
     """A malformed or oversized message."""
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters, text-direction overrides and lone surrogates written as escapes
+    (a string of the child's may end up in a terminal, an XML file or a UTF-8 file, which those would
+    garble or break)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 @dataclass(frozen=True)
@@ -125,8 +136,10 @@ def decode(obj, buffers: list, _used: set | None = None) -> object:
         shape = obj.get("shape")
         shape = tuple(shape)[:32] if isinstance(shape, list) else None
         dtype = obj.get("dtype")
-        return Opaque(str(obj["$opaque"])[:100], str(obj.get("text", ""))[:200],
-                      str(dtype)[:40] if dtype is not None else None, shape)
+        if shape is not None and not all(type(n) is int and 0 <= n < 2**63 for n in shape):
+            shape = None
+        return Opaque(printable(str(obj["$opaque"])[:100]), printable(str(obj.get("text", ""))[:200]),
+                      printable(str(dtype)[:40]) if dtype is not None else None, shape)
     raise ProtocolError(f"unknown value {str(obj)[:80]}")
 
 
