@@ -159,16 +159,18 @@ def test_no_output_format_holds_the_secret_or_a_hidden_input(graded):
     result = graded["attack-leak-hidden"]
     outputs = {"json": result.dumps(), "table": render_table(result, width=200), "junit": to_junit(result),
                "gradescope": to_gradescope(result), "html": to_html_page(result, "feedback")}
-    leaks = []
-    for case in hidden_cases("output_size", "golden", SECRET):
-        leaks.append("LEAK " + " ".join(repr(a) if isinstance(a, str) else str(a) for a in case.args))
-    for case in hidden_cases("pool", "golden", SECRET):
-        kernel_shape, stride = case.args[1], case.args[2]
-        leaks.append(f"LEAK {tuple(kernel_shape)} {tuple(stride)}")
-    for case in hidden_cases("global_average_pool", "golden", SECRET):
-        leaks.append(str(case.args[0].shape[::-1] + (7,)))
-    for case in hidden_cases("parameter_count", "golden", SECRET):
-        leaks.append(str(tuple(case.args[:4]) + (1,)))
+    from autograder.cases import public_cases
+
+    writes = {"output_size": lambda a: "LEAK " + " ".join(repr(x) if isinstance(x, str) else str(x) for x in a),
+              "pool": lambda a: f"LEAK {tuple(a[1])} {tuple(a[2])}",
+              "global_average_pool": lambda a: str(a[0].shape[::-1] + (7,)),
+              "parameter_count": lambda a: str(tuple(a[:4]) + (1,))}
+    leaks = set()
+    for slug, write in writes.items():
+        public = {write(c.args) for c in public_cases(slug) if c.function == public_cases(slug)[0].function}
+        # what a hidden case would give away, where it differs from everything the public cases show
+        leaks |= {write(c.args) for c in hidden_cases(slug, "golden", SECRET)
+                  if c.function == public_cases(slug)[0].function} - public
     assert len(leaks) > 8
     for fmt, text in outputs.items():
         assert SECRET not in text, fmt
