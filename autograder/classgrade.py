@@ -125,7 +125,8 @@ def _key(settings: Settings) -> bytes:
 def _stamp(entry: Entry, settings: Settings, records: dict[str, str]) -> str:
     """``.done``'s text: what was graded, how, a digest of each record, and the HMAC of all of it."""
     body = {"key": entry.key, "fingerprint": fingerprint(entry.path), "settings": settings.signature(),
-            "records": {name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(records.items())}}
+            "records": {name: hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
+                        for name, text in sorted(records.items())}}   # the bytes write_atomic writes
     canonical = json.dumps(body, sort_keys=True)
     return json.dumps(dict(body, hmac=hmac.new(_key(settings), canonical.encode(), hashlib.sha256).hexdigest()))
 

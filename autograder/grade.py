@@ -148,7 +148,8 @@ def _with_runtime_imports(rules, exercise, sub: Submission, runner: Runner):
     seen = [i for i in runner.runtime_imports if i.get("file") in files]
     if not seen or not rules:
         return rules
-    text = "; ".join(sorted({f"imported {i['module']} at run time ({i['file']}, line {i['line']})" for i in seen}))
+    found = sorted({f"imported {i['module']} at run time ({i['file']}, line {i['line']})" for i in seen})
+    text = "; ".join(found[:3]) + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
     out = []
     for r in rules:
         if r.id == "forbidden-import":
@@ -206,7 +207,11 @@ def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, se
     names = [n for e in exercises for n in e.names]
     results = []
     with Runner(sub, names, timeout=timeout, policy=policy, limits=Limits(submission_seconds=budget)) as runner:
-        runner.start()
+        try:
+            runner.start()
+        except Exception as exc:  # noqa: BLE001 - a load the grader cannot read is that load's failure
+            runner.close()
+            runner.load_failure = f": the grader could not read how loading went ({type(exc).__name__})"
         for exercise in exercises:
             try:
                 results.append(grade_exercise(exercise, sub, runner, student, secret, perf))

@@ -25,10 +25,11 @@ REQUIRED = _Required()
 #: Modules a submission may import (SPEC §2).
 ALLOWED_IMPORTS = frozenset({"numpy", "math"})
 
-#: Calls that do the exercise for the student (SPEC §2), as dotted names after resolving ``np``.
-FORBIDDEN_CALLS = frozenset({
-    "numpy.convolve", "numpy.correlate", "numpy.fft.fft2", "numpy.fft.ifft2", "numpy.fft.rfft2",
-})
+#: Calls that do the exercise for the student (SPEC §2), as dotted names after resolving ``np``: every
+#: FFT transform (a convolution by FFT in any number of dimensions is not one written by hand).
+FORBIDDEN_CALLS = frozenset({"numpy.convolve", "numpy.correlate"} | {
+    f"numpy.fft.{kind}{name}" for kind in ("", "i", "r", "ir", "h", "ih") for name in ("fft", "fft2", "fftn")
+} - {"numpy.fft.hfft2", "numpy.fft.hfftn", "numpy.fft.ihfft2", "numpy.fft.ihfftn"})
 
 
 @dataclass(frozen=True)

@@ -95,12 +95,17 @@ def exercises_for(assignment: str | None) -> list[str] | None:
 
 
 def fingerprint(path: Path) -> str:
-    """sha256 over the names and bytes of every code file of a submission (checkpoints ignored)."""
+    """sha256 over the names and bytes of every code file of a submission, the files the grader reads
+    (:func:`~.submission.code_files`), read the way it reads them; a submission that cannot be read
+    fingerprints as the reason."""
+    from .submission import MAX_NOTEBOOK_BYTES, code_files, read_file
+
     digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(
-        f for f in path.rglob("*") if f.is_file() and f.suffix in _CODE and ".ipynb_checkpoints" not in f.parts
-        and all(_visible(Path(part)) for part in f.relative_to(path).parts))
-    for f in files:
-        digest.update(str(f.relative_to(path) if path.is_dir() else f.name).encode() + b"\0")
-        digest.update(f.read_bytes() + b"\0")
+    try:
+        files = [path] if path.is_file() else code_files(path)
+        for f in files:
+            digest.update(str(f.relative_to(path) if path.is_dir() else f.name).encode("utf-8", "backslashreplace") + b"\0")
+            digest.update(read_file(f, MAX_NOTEBOOK_BYTES) + b"\0")
+    except SubmissionError as exc:
+        digest.update(f"unreadable: {exc}".encode("utf-8", "backslashreplace"))
     return digest.hexdigest()

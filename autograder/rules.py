@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .registry import ALLOWED_IMPORTS, FORBIDDEN_CALLS, Exercise
+from .sandbox.runtime.protocol import printable
 from .results import RuleResult
 from .submission import Source, Submission
 
@@ -91,7 +92,7 @@ def _dotted(node, aliases) -> str | None:
 
 def _snippet(src: Source, node) -> str:
     line = src.text.splitlines()[node.lineno - 1].strip() if node.lineno <= len(src.text.splitlines()) else ""
-    return f"{src.where(node.lineno)}: {line[:80]}"
+    return f"{src.where(node.lineno)}: {printable(line[:80])}"
 
 
 def _import_findings(src: Source, nodes, own: frozenset[str] = frozenset()) -> list[Finding]:

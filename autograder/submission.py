@@ -12,16 +12,20 @@ nothing (:mod:`.sandbox.runtime.child`).
 from __future__ import annotations
 
 import ast
+import errno
 import io
 import json
+import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .registry import ALLOWED_IMPORTS
+from .sandbox.runtime.protocol import printable
 
-__all__ = ["Source", "Submission", "SubmissionError", "load_submission", "notebook_code",
+__all__ = ["Source", "Submission", "SubmissionError", "load_submission", "notebook_code", "code_files", "read_file",
            "MAX_SOURCE_BYTES", "MAX_NOTEBOOK_BYTES", "MAX_FILES"]
 
 #: The largest ``.py`` file read (a whole course's answers are about 30 KB).
@@ -246,30 +250,73 @@ def notebook_code(nb: dict, label: str = "notebook") -> tuple[str, list[tuple[in
     return "\n".join(lines) + "\n", spans, broken
 
 
-def _read(path: Path, limit: int) -> bytes:
+def read_file(path: Path, limit: int) -> bytes:
+    """The bytes of a submission's regular file, at most ``limit`` of them. Never follows a symbolic link
+    and never blocks: a link to a classmate's work, the model answers or ``/proc/kmsg``, a FIFO or a
+    device is a :class:`SubmissionError`, not a read."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise SubmissionError(f"{path}: {size:,} bytes, more than the {limit:,} a submission's file may have")
-        with open(path, "rb") as fh:
-            return fh.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
-        raise SubmissionError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        why = "a symbolic link: a submission's files must be its own" if exc.errno == errno.ELOOP else exc.strerror
+        raise SubmissionError(f"{printable(str(path))}: cannot be read ({why or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SubmissionError(f"{printable(str(path))}: not a regular file")
+        if info.st_size > limit:
+            raise SubmissionError(f"{printable(str(path))}: {info.st_size:,} bytes, more than the {limit:,} a "
+                                  "submission's file may have")
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(2**20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise SubmissionError(f"{printable(str(path))}: more than the {limit:,} bytes a submission's file may have")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise SubmissionError(f"{printable(str(path))}: cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+
+
+def code_files(path: Path) -> list[Path]:
+    """The ``.py`` and ``.ipynb`` files of a submission folder, sorted by name (hidden files and
+    checkpoints skipped). A symbolic link anywhere below ``path`` is a :class:`SubmissionError`: it could
+    point at anything the grader can read."""
+    files = []
+    try:
+        for f in sorted(path.rglob("*")):
+            rel = f.relative_to(path).parts
+            if any(part.startswith(".") or part == "__pycache__" for part in rel):
+                continue
+            if f.is_symlink():
+                raise SubmissionError(f"{printable(str(f))}: a symbolic link: a submission's files must be its own")
+            if f.suffix in (".py", ".ipynb") and f.is_file():
+                files.append(f)
+    except OSError as exc:
+        raise SubmissionError(f"{printable(str(path))}: cannot be listed ({exc.strerror or exc})") from None
+    if len(files) > MAX_FILES:
+        raise SubmissionError(f"{printable(str(path))}: {len(files)} .py and .ipynb files, more than the {MAX_FILES} "
+                              "a submission may have")
+    return files
 
 
 def _notebook_source(path: Path) -> Source:
-    data = _read(path, MAX_NOTEBOOK_BYTES)
+    data = read_file(path, MAX_NOTEBOOK_BYTES)
     try:
         nb = json.loads(data.decode("utf-8-sig"))
         if not isinstance(nb, dict):
             raise TypeError("it is not a JSON object")
-        text, spans, broken = notebook_code(nb, path.name)
+        text, spans, broken = notebook_code(nb, printable(path.name))
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SubmissionError(f"{path}: not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
     except (RecursionError, MemoryError) as exc:
         raise SubmissionError(f"{path}: not a readable notebook (nested too deeply or too large: "
                               f"{type(exc).__name__})") from None
-    return Source(label=path.name, text=text, path=str(path), cells=spans,
+    return Source(label=printable(path.name), text=text, path=str(path), cells=spans,
                   broken={n: code for n, (code, _) in broken.items()},
                   cell_errors={n: why for n, (_, why) in broken.items()})
 
@@ -277,17 +324,17 @@ def _notebook_source(path: Path) -> Source:
 def _file_source(path: Path) -> Source:
     """A ``.py`` file decoded as Python would (PEP 263); one that does not decode is a source that cannot
     run, with the reason (its text, decoded with replacement characters, still says what it defines)."""
-    data = _read(path, MAX_SOURCE_BYTES)
+    data = read_file(path, MAX_SOURCE_BYTES)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
         why = exc.msg if isinstance(exc, SyntaxError) else str(exc)
-        return Source(label=path.name, text=data.decode("utf-8", errors="replace"), path=str(path),
-                      syntax_error=f"{path.name}: cannot be decoded as Python source ({why[:200]})")
+        return Source(label=printable(path.name), text=data.decode("utf-8", errors="replace"), path=str(path),
+                      syntax_error=f"{printable(path.name)}: cannot be decoded as Python source ({why[:200]})")
     if text.startswith("\ufeff"):
         text = text[1:]
-    return Source(label=path.name, text=text, path=str(path),
+    return Source(label=printable(path.name), text=text, path=str(path),
                   encoding="utf-8" if encoding == "utf-8-sig" else encoding)
 
 
@@ -298,17 +345,9 @@ def load_submission(path: str | Path) -> Submission:
     if not p.exists():
         raise SubmissionError(f"{path}: no such file or folder")
     if p.is_dir():
-        try:
-            files = sorted(f for f in p.rglob("*") if f.suffix in (".py", ".ipynb") and f.is_file()
-                           and not any(part.startswith(".") or part == "__pycache__"
-                                       for part in f.relative_to(p).parts))
-        except OSError as exc:
-            raise SubmissionError(f"{path}: cannot be listed ({exc.strerror or exc})") from None
+        files = code_files(p)
         if not files:
             raise SubmissionError(f"{path}: the folder holds no .py or .ipynb file")
-        if len(files) > MAX_FILES:
-            raise SubmissionError(f"{path}: {len(files)} .py and .ipynb files, more than the {MAX_FILES} "
-                                  "a submission may have")
         return Submission(str(path), [_notebook_source(f) if f.suffix == ".ipynb" else _file_source(f) for f in files])
     if p.suffix == ".ipynb":
         return Submission(str(path), [_notebook_source(p)])

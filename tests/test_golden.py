@@ -95,6 +95,8 @@ def test_hidden_failures_never_show_expected_values(graded):
                     assert "expected" not in c.message, c.message
                 if c.hidden and not c.passed and c.stage != "runs":  # "runs" quotes the student's own error
                     assert not re.search(r"expected (the int )?-?\d", c.message), c.message
+                if c.hidden and not c.passed:   # attack-leak-line: a line number can encode the inputs
+                    assert " at line " not in c.message, c.message
 
 
 def test_attacks_finish_within_their_limits_and_leave_nothing_running(graded):

@@ -22,6 +22,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,9 +30,14 @@ from .isolation import Isolation, Plan, Policy, plan_for
 from .limits import Containment, Limits
 from .replies import clean_error, clean_found, clean_imports, clean_load_errors, clean_shared_results
 from .runtime.protocol import ProtocolError, read_message, write_message
-from ..submission import Submission
+
+if TYPE_CHECKING:   # the submission reader uses the runtime's printable(): no import at run time
+    from ..submission import Submission
 
 __all__ = ["Outcome", "Runner"]
+
+#: The most run-time import records a runner keeps for the whole submission.
+MAX_RUNTIME_IMPORTS = 100
 
 #: The child's program: its runtime and numpy on the path, then the request loop.
 _BOOT = "import sys; sys.path[:0] = {path!r}; from runtime.child import main; sys.exit(main())"
@@ -155,11 +161,25 @@ class Runner:
             self.load_failure = f"{self._where_loading_stopped()}: {(out.error or {}).get('message', 'failed')}"
         return out
 
+    def _read_progress(self) -> str:
+        """The child's last word on where it was loading, read once it is dead (so that no lease of its can
+        stall the open) and without blocking whatever the file is."""
+        try:
+            fd = os.open(os.path.join(self.dirs["exchange"], "progress"), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        except (OSError, KeyError):
+            return ""
+        try:
+            return os.read(fd, 300).decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+        finally:
+            os.close(fd)
+
     def _where_loading_stopped(self) -> str:
         """``" while running conv.ipynb, cell 4"``: where the child said it was when the load ended, if it said."""
         label, _, chunk = self._progress.partition("\t")
         src = next((s for s in self.submission.sources if s.label == label), None)
-        if src is None or not chunk.isdigit():
+        if src is None or not (chunk.isascii() and chunk.isdigit()):   # '²'.isdigit(), but int('²') raises
             return ""
         if src.cells and int(chunk) < len(src.cells):
             return f" while running {label}, cell {src.cells[int(chunk)][0]}"
@@ -169,11 +189,6 @@ class Runner:
         """Kill the child and everything it started; remove its cgroups and private folders."""
         if self.proc is None:
             return
-        try:   # the child's last word on where it was, read before its folders go
-            with open(os.path.join(self.dirs["exchange"], "progress"), encoding="utf-8", errors="replace") as fh:
-                self._progress = fh.read(300)
-        except (OSError, KeyError):
-            self._progress = ""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -182,6 +197,7 @@ class Runner:
             self.containment.close()
             self.containment = None
         self.proc.wait()
+        self._progress = self._read_progress()
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
@@ -239,7 +255,8 @@ class Runner:
         reply = box["reply"]
         if not isinstance(reply, dict):
             return Outcome(False, error={"type": "ProtocolError", "message": "the child's reply is not a message"})
-        self.runtime_imports.extend(clean_imports(reply.get("imports")))
+        if len(self.runtime_imports) < MAX_RUNTIME_IMPORTS:   # what a submission imports, not how often
+            self.runtime_imports.extend(clean_imports(reply.get("imports"))[:MAX_RUNTIME_IMPORTS - len(self.runtime_imports)])
         if reply.get("ok") is not True:
             return Outcome(False, error=clean_error(reply.get("error") or {"type": "Error", "message": "failed"}))
         after = reply.get("args_after")

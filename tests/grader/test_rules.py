@@ -76,3 +76,13 @@ def test_a_folder_may_import_its_own_files(tmp_path):
     result = {e.slug: e for e in grade_path(tmp_path).exercises}
     for slug in ("convolve_grayscale_valid", "convolve_grayscale_padding"):
         assert result[slug].status == "passed" and all(r.passed for r in result[slug].rules), result[slug].rules
+
+
+def test_every_fft_transform_is_a_forbidden_call():
+    """A convolution by FFT in any number of dimensions does the exercise (the attacker used rfftn)."""
+    for call in ("np.fft.rfftn(images, axes=(1, 2))", "np.fft.irfftn(x)", "np.fft.fftn(x)", "np.fft.fft(x)",
+                 "np.fft.rfft2(x)"):
+        code = f"import numpy as np\ndef convolve_grayscale_valid(images, kernel):\n    x = images\n    return {call}\n"
+        assert not _rules(code)["forbidden-call"].passed, call
+    ok = "import numpy as np\ndef convolve_grayscale_valid(images, kernel):\n    return np.fft.fftfreq(3)\n"
+    assert _rules(ok)["forbidden-call"].passed

@@ -177,3 +177,36 @@ def test_any_notebook_is_a_source_or_one_reason(tmp_path, nb, raw, as_bytes):
         _read_back(load_submission(p))
     except SubmissionError as exc:
         assert "\n" not in str(exc)
+
+
+def test_links_and_special_files_are_refused_never_read(tmp_path):
+    """A link to a classmate's work or the model answers would be graded as the student's own, and a link to
+    /proc/kmsg or a FIFO would block the grader's read forever."""
+    import os
+
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "work.py").write_text("def f():\n    return 1\n")
+    bob = tmp_path / "bob"
+    bob.mkdir()
+    (bob / "mine.py").write_text("x = 1\n")
+    (bob / "copied.py").symlink_to(tmp_path / "alice" / "work.py")
+    with pytest.raises(SubmissionError, match="a symbolic link: a submission's files must be its own"):
+        load_submission(bob)
+    (bob / "copied.py").unlink()
+    (bob / "kmsg.py").symlink_to("/proc/kmsg")
+    with pytest.raises(SubmissionError, match="symbolic link"):
+        load_submission(bob)
+    (bob / "kmsg.py").unlink()
+    (tmp_path / "link.py").symlink_to(tmp_path / "alice" / "work.py")
+    with pytest.raises(SubmissionError, match="symbolic link"):
+        load_submission(tmp_path / "link.py")
+    os.mkfifo(bob / "pipe.py")
+    assert [s.label for s in load_submission(bob).sources] == ["mine.py"]   # not a file: not code
+    with pytest.raises(SubmissionError, match="not a regular file"):
+        load_submission(bob / "pipe.py")
+
+
+def test_file_names_that_a_terminal_or_xml_cannot_take_are_escaped(tmp_path):
+    (tmp_path / "\x1b[31mred\x01.py").write_text("def f():\n    return 1\n")
+    (src,) = load_submission(tmp_path).sources
+    assert src.label == "\\x1b[31mred\\x01.py"

@@ -4,39 +4,4 @@ x = 1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+
 
 
 def pool(images, kernel_shape, stride, mode="max", padding="valid"):
-    """Max or average pooling of each channel.
-
-    Parameters
-    ----------
-    images : ndarray, shape (m, h, w, c)
-    kernel_shape : tuple (kh, kw)
-    stride : tuple (sh, sw)
-    mode : {'max', 'avg'}
-    padding : {'valid', 'same'}
-
-    Returns
-    -------
-    ndarray, shape (m, oh, ow, c), float
-    """
-    m, h, w, c = images.shape
-    (kh, kw), (sh, sw) = kernel_shape, stride
-    if padding == "same":
-        oh, ow = -(-h // sh), -(-w // sw)
-        th, tw = max((oh - 1) * sh + kh - h, 0), max((ow - 1) * sw + kw - w, 0)
-        pads = ((0, 0), (th // 2, th - th // 2), (tw // 2, tw - tw // 2), (0, 0))
-    else:
-        oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
-        pads = ((0, 0), (0, 0), (0, 0), (0, 0))
-    values = np.pad(images.astype(float), pads, constant_values=-np.inf if mode == "max" else 0.0)
-    real = np.pad(np.ones((1, h, w, 1)), pads)
-    out = np.full((m, oh, ow, c), -np.inf) if mode == "max" else np.zeros((m, oh, ow, c))
-    count = np.zeros((1, oh, ow, 1))
-    for a in range(kh):
-        for b in range(kw):
-            window = values[:, a:a + (oh - 1) * sh + 1:sh, b:b + (ow - 1) * sw + 1:sw, :]
-            if mode == "max":
-                out = np.maximum(out, window)
-            else:
-                out += window
-                count += real[:, a:a + (oh - 1) * sh + 1:sh, b:b + (ow - 1) * sw + 1:sw, :]
-    return out if mode == "max" else out / count
+    return images
