@@ -255,8 +255,9 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Stop a pool now: cancel what waits, kill what runs (their sandboxes die with them)."""
+    running = list((getattr(pool, "_processes", None) or {}).values())   # shutdown() forgets them
     pool.shutdown(wait=False, cancel_futures=True)
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+    for proc in running:
         try:
             proc.kill()
         except (OSError, AttributeError):

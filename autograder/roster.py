@@ -103,9 +103,10 @@ def fingerprint(path: Path) -> str:
     digest = hashlib.sha256()
     try:
         files = [path] if path.is_file() else code_files(path)
-        for f in files:
-            digest.update(str(f.relative_to(path) if path.is_dir() else f.name).encode("utf-8", "backslashreplace") + b"\0")
-            digest.update(read_file(f, MAX_NOTEBOOK_BYTES) + b"\0")
+        for f in files:   # each name and content length-prefixed: no two different folders digest alike
+            for part in (str(f.relative_to(path) if path.is_dir() else f.name).encode("utf-8", "backslashreplace"),
+                         read_file(f, MAX_NOTEBOOK_BYTES)):
+                digest.update(len(part).to_bytes(8, "little") + part)
     except SubmissionError as exc:
         digest.update(f"unreadable: {exc}".encode("utf-8", "backslashreplace"))
     return digest.hexdigest()

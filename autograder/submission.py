@@ -12,6 +12,7 @@ nothing (:mod:`.sandbox.runtime.child`).
 from __future__ import annotations
 
 import ast
+import codecs
 import errno
 import io
 import json
@@ -35,6 +36,15 @@ MAX_NOTEBOOK_BYTES = 32 * 2**20
 #: The most ``.py``/``.ipynb`` files a folder may hold.
 MAX_FILES = 200
 
+#: The encodings a source's coding cookie may name (as :func:`codecs.lookup` names them): the ones people
+#: write Python in, whose decoders take time in proportion to the text (``punycode``'s is quadratic: a
+#: 2 MiB file once held the grader 14 minutes).
+SOURCE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "ascii", "cp1250", "cp1251", "cp1252", "cp1253",
+                              "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "koi8-r", "koi8-u", "mac-roman",
+                              "gbk", "gb2312", "gb18030", "big5", "shift_jis", "euc_jp", "euc_kr", "cp932",
+                              "cp949", "cp950", "utf-16", "utf-16-le", "utf-16-be"}
+                             | {f"iso8859-{n}" for n in range(1, 17)})
+
 #: Cell magics whose body is Python that runs as written (``%%time`` above a cell of definitions).
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 
@@ -48,10 +58,10 @@ def parse(text: str, label: str) -> tuple[ast.Module | None, tuple[int, str] | N
     out of stack or memory on a hostile source is a reason like any other)."""
     try:
         return ast.parse(text, filename=label), None
-    except SyntaxError as exc:
-        return None, (exc.lineno or 0, exc.msg)
+    except SyntaxError as exc:   # its message can quote the offending character
+        return None, (exc.lineno or 0, printable(str(exc.msg))[:200])
     except ValueError as exc:   # null bytes
-        return None, (0, str(exc))
+        return None, (0, printable(str(exc))[:200])
     except (RecursionError, MemoryError) as exc:
         return None, (0, f"too deeply nested or too large for Python's parser ({type(exc).__name__})")
 
@@ -94,6 +104,13 @@ class Source:
         if problem is not None:
             line, why = problem
             self.syntax_error = f"{self.where(line)}: {why}" if line else f"{self.label}: {why}"
+
+    @property
+    def lines(self) -> list[str]:
+        """The text's lines (split once: rules quote many of them)."""
+        if getattr(self, "_lines", None) is None:
+            self._lines = self.text.splitlines()
+        return self._lines
 
     def where(self, line: int) -> str:
         """``file.py, line 7`` or ``notebook.ipynb, cell 4, line 2``."""
@@ -327,6 +344,9 @@ def _file_source(path: Path) -> Source:
     data = read_file(path, MAX_SOURCE_BYTES)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        if codecs.lookup(encoding).name not in SOURCE_ENCODINGS:
+            raise LookupError(f"the coding cookie asks for {encoding!r}; sources may be in "
+                              f"{', '.join(sorted(SOURCE_ENCODINGS))}")
         text = data.decode(encoding)
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
         why = exc.msg if isinstance(exc, SyntaxError) else str(exc)

@@ -28,6 +28,7 @@ __all__ = ["Limits", "Containment", "TOKEN_VAR", "CALL_SECONDS", "SUBMISSION_SEC
 TOKEN_VAR = "CONVCOURSE_SANDBOX"
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _PREFIX = "convcourse-"
+_PERIOD_US = 100_000   # the CFS period that the CPU quota is a share of (the kernel's default)
 
 #: The one default for how long one call of student code may take (seconds).
 CALL_SECONDS = 10.0
@@ -56,6 +57,9 @@ class Limits:
         Largest file the child may write, which bounds what the student prints.
     tmp_bytes : int
         Size of each of the sandbox's private ``/tmp``, ``/dev/shm`` and working directory.
+    cpus : float
+        Processors' worth of CPU time the submission may take at once, all its processes together (cgroup
+        CPU quota): spinning processes in sessions of their own cannot starve a classmate graded beside it.
     """
 
     call_seconds: float = CALL_SECONDS
@@ -65,6 +69,7 @@ class Limits:
     processes: int = 32
     output_bytes: int = 8 * 2**20
     tmp_bytes: int = 64 * 2**20
+    cpus: float = 1.0
 
     def rlimits(self, own_uid: bool) -> list[tuple[int, int]]:
         """``(resource, value)`` pairs to apply in the child before it starts. ``own_uid``: the child runs
@@ -129,7 +134,7 @@ class Containment:
     def _bases() -> list[Path]:
         if cgroup_version() == 2:
             return [_CGROUP_ROOT]
-        return [_CGROUP_ROOT / c for c in ("pids", "memory", "cpuacct")]
+        return [_CGROUP_ROOT / c for c in ("pids", "memory", "cpuacct", "cpu")]
 
     @classmethod
     def sweep_stale(cls, min_age: float = 60.0) -> int:
@@ -170,6 +175,13 @@ class Containment:
         self._make(_CGROUP_ROOT / "pids", {"pids.max": str(self.limits.processes)})
         self._make(_CGROUP_ROOT / "memory", {"memory.limit_in_bytes": str(self.limits.memory_bytes)})
         self._make(_CGROUP_ROOT / "cpuacct", {})
+        if (_CGROUP_ROOT / "cpu").resolve() != (_CGROUP_ROOT / "cpuacct").resolve():   # not one hierarchy
+            self._make(_CGROUP_ROOT / "cpu", {"cpu.cfs_quota_us": str(int(self.limits.cpus * _PERIOD_US))})
+        elif self.cgroups:
+            try:
+                (self.cgroups[-1] / "cpu.cfs_quota_us").write_text(str(int(self.limits.cpus * _PERIOD_US)))
+            except OSError:
+                pass
 
     def _make_v2(self) -> None:
         # A child of the root group, which may hold processes and hand controllers down.
@@ -183,6 +195,11 @@ class Containment:
             return
         self._make(_CGROUP_ROOT, {"pids.max": str(self.limits.processes),
                                   "memory.max": str(self.limits.memory_bytes)})
+        for path in self.cgroups:
+            try:
+                (path / "cpu.max").write_text(f"{int(self.limits.cpus * _PERIOD_US)} {_PERIOD_US}")
+            except OSError:
+                pass
         for path in self.cgroups:
             try:   # absent without swap accounting; the rlimit on address space still holds
                 (path / "memory.swap.max").write_text("0")

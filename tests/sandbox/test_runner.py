@@ -70,3 +70,42 @@ def test_strings_arrive_as_programs_pass_them(tmp_path):
     with _runner(tmp_path) as r:
         r.start()
         assert r.call("same", ("same",)).value is False
+
+
+SPINNERS = '''
+import os, time
+
+def spin(seconds):
+    """Three processes in sessions of their own, and this one, spinning (setsid gives each its own
+    scheduler autogroup): the CPU time they get in all is what counts."""
+    for _ in range(3):
+        if os.fork() == 0:
+            os.setsid()
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                pass
+            os._exit(0)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    for _ in range(3):
+        os.wait()
+    return 0
+'''
+
+
+def test_a_submission_gets_one_processor_whatever_it_starts(tmp_path):
+    """The cgroup's CPU quota: four spinning processes of one submission together get one processor's
+    time (a hog graded beside a classmate once made the classmate's calls time out)."""
+    p = tmp_path / "s.py"
+    p.write_text(SPINNERS)
+    with Runner(load_submission(p), ["spin"], timeout=20.0) as r:
+        r.start()
+        if r.containment is None or r.containment.cpu_ns() is None:
+            import pytest
+
+            pytest.fail("no cgroup CPU accounting on this machine: the CPU quota cannot hold")
+        before, t0 = r.containment.cpu_ns(), time.monotonic()
+        assert r.call("spin", (2.0,)).ok
+        used, wall = (r.containment.cpu_ns() - before) / 1e9, time.monotonic() - t0
+    assert wall >= 2.0 and used <= 1.15 * wall, (used, wall)
