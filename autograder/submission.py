@@ -221,8 +221,9 @@ def as_python(cell: str) -> str:
         from IPython.core.inputtransformer2 import TransformerManager
 
         _transformer = TransformerManager()
-    try:
-        return _transformer.transform_cell(cell)
+    try:   # IPython expects every line to end with a newline (it warns otherwise)
+        out = _transformer.transform_cell(cell if cell.endswith("\n") else cell + "\n")
+        return out if cell.endswith("\n") else out[:-1] if out.endswith("\n") else out
     except Exception:  # noqa: BLE001 - IPython gives up on some broken cells; the parser then says why
         return cell
 
