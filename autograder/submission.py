@@ -21,6 +21,7 @@ import re
 import stat
 import tokenize
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .registry import ALLOWED_IMPORTS
@@ -79,8 +80,8 @@ class Source:
     path : str
     cells : list of (int, int)
         For notebooks, ``(cell number, first line)`` of each cell in ``text``.
-    broken : dict of int to str
-        For notebooks, the code of each cell that does not parse, by cell number.
+    broken : dict of int to (str, str)
+        For notebooks, each cell that does not parse, by cell number: its code, and where and why.
     encoding : str
         How the file was decoded (its copy for the child is written the same way).
     syntax_error : str or None
@@ -91,8 +92,7 @@ class Source:
     text: str
     path: str
     cells: list[tuple[int, int]] = field(default_factory=list)
-    broken: dict[int, str] = field(default_factory=dict)
-    cell_errors: dict[int, str] = field(default_factory=dict)
+    broken: dict[int, tuple[str, str]] = field(default_factory=dict)
     encoding: str = "utf-8"
     tree: ast.Module | None = None
     syntax_error: str | None = None
@@ -105,65 +105,69 @@ class Source:
             line, why = problem
             self.syntax_error = f"{self.where(line)}: {why}" if line else f"{self.label}: {why}"
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
         """The text's lines (split once: rules quote many of them)."""
-        if getattr(self, "_lines", None) is None:
-            self._lines = self.text.splitlines()
-        return self._lines
+        return self.text.splitlines()
+
+    def _cell_at(self, line: int) -> tuple[int, int]:
+        """``(cell number, first line)`` of the notebook cell that holds ``line`` of the text."""
+        cell, start = self.cells[0]
+        for c, s in self.cells:
+            if s <= line:
+                cell, start = c, s
+        return cell, start
 
     def where(self, line: int) -> str:
         """``file.py, line 7`` or ``notebook.ipynb, cell 4, line 2``."""
         if not self.cells:
             return f"{self.label}, line {line}"
-        cell, start = self.cells[0]
-        for c, s in self.cells:
-            if s <= line:
-                cell, start = c, s
+        cell, start = self._cell_at(line)
         return f"{self.label}, cell {cell}, line {line - start + 1}"
 
     def cell_of(self, line: int | None) -> int | None:
         """The notebook cell that holds ``line`` of the text (None for a file or no line)."""
-        if not self.cells or not line:
-            return None
-        return max(((c, s) for c, s in self.cells if s <= line), key=lambda cs: cs[1], default=self.cells[0])[0]
+        return self._cell_at(line)[0] if self.cells and line else None
 
     def definition_line(self, name: str) -> int | None:
         """The line of the text where ``name`` is defined at top level (the last definition), if it is."""
         if self.tree is not None:
-            lines = [n.lineno for n in self.tree.body if _defines_in(ast.Module(body=[n], type_ignores=[]), name)]
+            lines = [n.lineno for n in self.tree.body if _defines_node(n, name)]
             if lines:
                 return lines[-1]
-        found = list(re.finditer(rf"^\s*(def\s+{re.escape(name)}\b|{re.escape(name)}\s*=)", self.text, re.M))
+        found = list(_definition(name).finditer(self.text))
         return self.text.count("\n", 0, found[-1].start()) + 1 if found else None
 
     def defines(self, name: str) -> bool:
         """Whether the text defines ``name`` at top level (also in code that does not parse)."""
         if self.tree is not None:
-            return _defines_in(self.tree, name) or any(_mentions_definition(t, name) for t in self.broken.values())
-        return _mentions_definition(self.text, name)
+            return (any(_defines_node(n, name) for n in self.tree.body)
+                    or any(_definition(name).search(code) for code, _ in self.broken.values()))
+        return _definition(name).search(self.text) is not None
 
     def problem(self, name: str) -> str | None:
         """Why the code defining ``name`` cannot run (the whole source, or the cell defining it, does not
         parse), located; None when it can."""
         if self.syntax_error is not None:
             return self.syntax_error
-        if self.tree is not None and _defines_in(self.tree, name):
+        if self.tree is not None and any(_defines_node(n, name) for n in self.tree.body):
             return None
-        for cell, text in self.broken.items():
-            if _mentions_definition(text, name):
-                return self.cell_errors.get(cell, f"{self.label}, cell {cell}")
+        for code, why in self.broken.values():
+            if _definition(name).search(code):
+                return why
         return None
 
 
-def _defines_in(tree: ast.Module, name: str) -> bool:
-    return any((isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name)
-               or (isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets))
-               for n in tree.body)
+def _defines_node(node: ast.stmt, name: str) -> bool:
+    """Whether a top-level statement defines ``name`` (a function, a class, an assignment)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name == name
+    return isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
 
 
-def _mentions_definition(text: str, name: str) -> bool:
-    return re.search(rf"^\s*(def\s+{re.escape(name)}\b|{re.escape(name)}\s*=)", text, re.M) is not None
+def _definition(name: str) -> re.Pattern:
+    """A definition of ``name`` at the start of a line, for code that does not parse."""
+    return re.compile(rf"^\s*(def\s+{re.escape(name)}\b|{re.escape(name)}\s*=)", re.M)
 
 
 @dataclass
@@ -334,9 +338,7 @@ def _notebook_source(path: Path) -> Source:
     except (RecursionError, MemoryError) as exc:
         raise SubmissionError(f"{path}: not a readable notebook (nested too deeply or too large: "
                               f"{type(exc).__name__})") from None
-    return Source(label=printable(path.name), text=text, path=str(path), cells=spans,
-                  broken={n: code for n, (code, _) in broken.items()},
-                  cell_errors={n: why for n, (_, why) in broken.items()})
+    return Source(label=printable(path.name), text=text, path=str(path), cells=spans, broken=broken)
 
 
 def _file_source(path: Path) -> Source:
