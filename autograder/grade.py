@@ -45,7 +45,7 @@ def _load_problem(sub: Submission, runner: Runner, name: str) -> str | None:
     if (where := src.problem(name)) is not None:
         return f"syntax error at {where}"
     if runner.load_failure is not None:
-        return f"loading the submission failed{runner.load_failure}"
+        return runner.load_failure
     errors = [e for e in runner.load_errors if e.get("source") == src.label]
     if not errors:
         return None
@@ -183,18 +183,23 @@ def _max_score(exercise, perf: bool) -> float:
     return exercise.max_score + (exercise.points.tier if perf and exercise.tier_workload is not None else 0.0)
 
 
+def _error_result(exercise, message: str, perf: bool, student: str, secret: str | None) -> ExerciseResult:
+    """An exercise the grader could not grade: ``error``, no points, every case counted, and why."""
+    return ExerciseResult(exercise.slug, "error", 0.0, _max_score(exercise, perf), 0,
+                          len(all_cases(exercise.slug, student, secret)), message=message)
+
+
 def _could_not_grade(exercise, exc: Exception, perf: bool, student: str, secret: str | None) -> ExerciseResult:
-    return ExerciseResult(exercise.slug, "error", 0.0, _max_score(exercise, perf), 0, len(all_cases(exercise.slug, student, secret)),
-                          message=f"The grader could not grade this exercise: what the submission's process sent "
-                                  f"back made no sense ({type(exc).__name__}).")
+    return _error_result(exercise, f"The grader could not grade this exercise: what the submission's process sent "
+                                   f"back made no sense ({type(exc).__name__}).", perf, student, secret)
 
 
 def not_graded(path, student: str, slugs, reason: str, perf: bool = False, secret: str | None = None) -> SubmissionResult:
     """The result of a submission the grader could not grade at all: every exercise ``error``, with why."""
     exercises = [registry.get(s) for s in slugs] if slugs else list(registry.EXERCISES)
     return SubmissionResult(student=student, submission=str(path), exercises=[
-        ExerciseResult(e.slug, "error", 0.0, _max_score(e, perf), 0, len(all_cases(e.slug, student, secret)),
-                       message=f"The grader could not grade this submission: {reason}.") for e in exercises])
+        _error_result(e, f"The grader could not grade this submission: {reason}.", perf, student, secret)
+        for e in exercises])
 
 
 def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, secret: str | None = None,
@@ -211,7 +216,7 @@ def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, se
             runner.start()
         except Exception as exc:  # noqa: BLE001 - a load the grader cannot read is that load's failure
             runner.close()
-            runner.load_failure = f": the grader could not read how loading went ({type(exc).__name__})"
+            runner.load_failure = f"loading the submission failed: the grader could not read how it went ({type(exc).__name__})"
         for exercise in exercises:
             try:
                 results.append(grade_exercise(exercise, sub, runner, student, secret, perf))

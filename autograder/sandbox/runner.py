@@ -88,7 +88,7 @@ class Runner:
         self.load_errors: list[dict] = []
         self.found: dict[str, dict] = {}
         self.loaded = False
-        self.load_failure: str | None = None   # why the first load never finished (the child died, hung)
+        self.load_failure: str | None = None   # why the first load never finished (the child died, hung), located
         self._progress = ""
 
     # -------------------------------------------------------------- lifecycle
@@ -158,7 +158,8 @@ class Runner:
             self.found = clean_found(out.extra.get("found"), self.names)
             self.loaded = True
         elif not self.loaded and self.load_failure is None:
-            self.load_failure = f"{self._where_loading_stopped()}: {(out.error or {}).get('message', 'failed')}"
+            self.load_failure = (f"loading the submission failed{self._where_loading_stopped()}: "
+                                 f"{(out.error or {}).get('message', 'failed')}")
         return out
 
     def _read_progress(self) -> str:
