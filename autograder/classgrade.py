@@ -122,16 +122,17 @@ def _key(settings: Settings) -> bytes:
     return hmac.new((settings.secret or "").encode(), b"convcourse records/1", hashlib.sha256).digest()
 
 
-def _stamp(entry: Entry, settings: Settings, records: dict[str, str]) -> str:
-    """``.done``'s text: what was graded, how, a digest of each record, and the HMAC of all of it."""
-    body = {"key": entry.key, "fingerprint": fingerprint(entry.path), "settings": settings.signature(),
+def _stamp(entry: Entry, fp: str, settings: Settings, records: dict[str, str]) -> str:
+    """``.done``'s text: what was graded (``fp``, its fingerprint), how, a digest of each record, and
+    the HMAC of all of it."""
+    body = {"key": entry.key, "fingerprint": fp, "settings": settings.signature(),
             "records": {name: hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
                         for name, text in sorted(records.items())}}   # the bytes write_atomic writes
     canonical = json.dumps(body, sort_keys=True)
     return json.dumps(dict(body, hmac=hmac.new(_key(settings), canonical.encode(), hashlib.sha256).hexdigest()))
 
 
-def _kept(folder: Path, entry: Entry, settings: Settings) -> SubmissionResult | None:
+def _kept(folder: Path, entry: Entry, fp: str, settings: Settings) -> SubmissionResult | None:
     """The earlier run's result, if its ``.done`` verifies, its records are intact and it was for this
     submission as it is now, graded with these settings."""
     try:
@@ -140,7 +141,7 @@ def _kept(folder: Path, entry: Entry, settings: Settings) -> SubmissionResult | 
         if "results.json" not in names or not names <= RECORDS:
             return None
         records = {name: (folder / name).read_text() for name in names}
-        want = json.loads(_stamp(entry, settings, records))
+        want = json.loads(_stamp(entry, fp, settings, records))
         if not hmac.compare_digest(str(stamp.get("hmac")), want["hmac"]) or stamp != want:
             return None
         return SubmissionResult.from_json(json.loads(records["results.json"]))
@@ -148,7 +149,7 @@ def _kept(folder: Path, entry: Entry, settings: Settings) -> SubmissionResult | 
         return None
 
 
-def _write_records(folder: Path, entry: Entry, settings: Settings, result: SubmissionResult) -> None:
+def _write_records(folder: Path, entry: Entry, fp: str, settings: Settings, result: SubmissionResult) -> None:
     _done(folder).unlink(missing_ok=True)
     records = {"results.json": result.dumps(), "feedback.html": to_html_page(result, f"{entry.key}: feedback")}
     if settings.gradescope:
@@ -157,7 +158,7 @@ def _write_records(folder: Path, entry: Entry, settings: Settings, result: Submi
         records["junit.xml"] = to_junit(result)
     for name, text in records.items():
         write_atomic(folder / name, text)
-    write_atomic(_done(folder), _stamp(entry, settings, records))   # last: the records above are complete
+    write_atomic(_done(folder), _stamp(entry, fp, settings, records))   # last: the records above are complete
 
 
 def grade_entry(entry: Entry, out: Path, settings: Settings) -> Graded:
@@ -168,7 +169,8 @@ def grade_entry(entry: Entry, out: Path, settings: Settings) -> Graded:
 
     started = time.perf_counter()
     folder = _records(out, entry)
-    kept = _kept(folder, entry, settings)
+    fp = fingerprint(entry.path)   # once: of the submission as it is when grading starts
+    kept = _kept(folder, entry, fp, settings)
     if kept is not None:
         return Graded(entry, "kept", kept)
     folder.mkdir(parents=True, exist_ok=True)
@@ -183,7 +185,7 @@ def grade_entry(entry: Entry, out: Path, settings: Settings) -> Graded:
         except Exception as exc:  # noqa: BLE001 - one broken submission must not stop the class
             return Graded(entry, "failed", error=f"grader error: {type(exc).__name__}: {str(exc)[:300]}",
                           seconds=time.perf_counter() - started)
-        _write_records(folder, entry, settings, result)
+        _write_records(folder, entry, fp, settings, result)
         return Graded(entry, "graded", result, seconds=time.perf_counter() - started)
     finally:
         _grading(folder).unlink(missing_ok=True)
@@ -198,7 +200,7 @@ def record_could_not_grade(entry: Entry, out: Path, settings: Settings, reason: 
                         settings.secret)
     folder = _records(out, entry)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_records(folder, entry, settings, result)
+    _write_records(folder, entry, fingerprint(entry.path), settings, result)
     _grading(folder).unlink(missing_ok=True)
     return Graded(entry, "failed", result, error=reason)
 
