@@ -50,7 +50,7 @@ demo: setup
 	    | $(BIN)/python -c "import json,sys; [print(f\"{e['slug']}: {e['status']}, {e['score']:g}/{e['max_score']:g}\n  {e['message']}\") for e in json.load(sys.stdin)['exercises'] if e['status'] != 'missing']"; \
 	done
 	@echo
-	$(BIN)/python -m autograder.classdemo
+	$(BIN)/python -m autograder.classroom.classdemo
 	@echo
 	$(BIN)/python benchmarks/run.py --quick
 

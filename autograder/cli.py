@@ -27,14 +27,14 @@ def _cmd_warmup(args: argparse.Namespace) -> int:
 
 
 def _cmd_examples(args: argparse.Namespace) -> int:
-    from .demo import print_worked_examples
+    from .course.worked_examples import print_worked_examples
 
     print_worked_examples()
     return 0
 
 
 def _write(target: str, text: str) -> None:
-    from .results import write_atomic
+    from .grading.results import write_atomic
 
     if target == "-":
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -43,12 +43,12 @@ def _write(target: str, text: str) -> None:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from . import registry
-    from .cases import NoSecret, course_secret
+    from .exercises import registry
+    from .grading.cases import NoSecret, course_secret
     from .formats import render_table, to_gradescope, to_junit
-    from .grade import grade_path
+    from .grading.grade import grade_path
     from .sandbox import Policy, SandboxUnavailable
-    from .submission import SubmissionError
+    from .grading.submission import SubmissionError
 
     for slug in args.exercise or ():
         try:
@@ -84,10 +84,10 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 def _cmd_grade_class(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .cases import NoSecret, course_secret
-    from .classgrade import Settings, grade_class, summary
+    from .grading.cases import NoSecret, course_secret
+    from .classroom.classgrade import Settings, grade_class, summary
     from .sandbox import SandboxUnavailable
-    from .submission import SubmissionError
+    from .grading.submission import SubmissionError
 
     root = Path(args.dir)
     out = Path(args.out) if args.out else root.resolve().parent / f"{root.resolve().name}-grades"
@@ -111,7 +111,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
         return 130
     print(summary(run))
     if args.gradebook:
-        from .gradebook import write_scores
+        from .classroom.gradebook import write_scores
 
         url = args.gradebook
         if url == "auto":
@@ -131,7 +131,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
 def _cmd_build_course(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .authoring import BuildError, build
+    from .course.authoring import BuildError, build
 
     try:
         changed = build(Path(args.root), check=args.check, release=not args.no_release)

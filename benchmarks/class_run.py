@@ -27,7 +27,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.sampleclass import ASSIGNMENT, make_class  # noqa: E402
+from autograder.classroom.sampleclass import ASSIGNMENT, make_class  # noqa: E402
 
 MIX = [("correct", 10), ("slow", 5), ("same-plus-one", 5), ("assert-patch", 2), ("numba-hang", 1), ("empty", 2)]
 

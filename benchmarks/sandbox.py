@@ -21,9 +21,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.grade import grade_path  # noqa: E402
+from autograder.grading.grade import grade_path  # noqa: E402
 from autograder.sandbox import Policy, Runner  # noqa: E402
-from autograder.submission import load_submission  # noqa: E402
+from autograder.grading.submission import load_submission  # noqa: E402
 
 PLANS = {"bubblewrap": Policy(), "fallback (no bubblewrap)": Policy(bubblewrap=False)}
 

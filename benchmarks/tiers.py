@@ -4,7 +4,7 @@
     python benchmarks/tiers.py --runs 20 --busy 10   # stability: 20 gradings, 10 with the other core busy
 
 Each grading goes through the real path (child process, timing from outside it, interleaved with the
-reference): `autograder.timing.measure_tier`. Prints each class's ratios and tiers per workload.
+reference): `autograder.timing.measure.measure_tier`. Prints each class's ratios and tiers per workload.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from autograder import registry  # noqa: E402
+from autograder.exercises import registry  # noqa: E402
 from autograder.sandbox import Runner  # noqa: E402
-from autograder.submission import Submission, Source  # noqa: E402
-from autograder.timing import measure_tier  # noqa: E402
+from autograder.grading.submission import Submission, Source  # noqa: E402
+from autograder.timing.measure import measure_tier  # noqa: E402
 
 CANONICAL = HERE / "canonical"
 CLASSES = {"pure_loops": "loops", "output_loops": "vectorized", "kernel_loops": "fast", "einsum": "fast",
@@ -88,7 +88,7 @@ def main() -> int:
         import datetime as dt
         import platform
 
-        from autograder.tiers import THRESHOLDS
+        from autograder.timing.tiers import THRESHOLDS
 
         bounds = "; ".join(f"{w}: " + ", ".join(f"{t} <= {b:g}" for t, b in v) for w, v in THRESHOLDS.items()
                            if w in ("gray", "bank", "pool"))

@@ -5,7 +5,7 @@
     nbgrader autograde 01_convolution_by_hand               # submitted/<student>/... into autograded/
 
 The notebooks under source/ are generated from lessons/*.py by `convcourse build-course` (edit those,
-not the notebooks). Each graded cell calls `autograder.notebook.autograde`, whose result is the cell's
+not the notebooks). Each graded cell calls `autograder.course.notebook.autograde`, whose result is the cell's
 partial credit; hidden cases run only inside `### BEGIN HIDDEN TESTS` regions, i.e. only at autograde.
 Set CONVCOURSE_SECRET in the environment of `nbgrader autograde` so that students cannot compute their
 hidden cases; the students' kernels never get it (only each student's own key).
@@ -34,8 +34,8 @@ c.Execute.interrupt_on_timeout = True
 # autograded notebook is saved (so feedback, made from it, never holds them). nbgrader's own list
 # otherwise, in its order (autograder/nbgrader_preprocessors.py).
 c.Autograde.autograde_preprocessors = [
-    "autograder.nbgrader_preprocessors.StudentKeyExecute",
-    "autograder.nbgrader_preprocessors.RedactSecret",
+    "autograder.course.nbgrader_preprocessors.StudentKeyExecute",
+    "autograder.course.nbgrader_preprocessors.RedactSecret",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

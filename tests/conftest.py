@@ -12,7 +12,7 @@ settings.register_profile(
 )
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
-# Grading for the record refuses to run without a course secret (autograder.cases.course_secret): the
+# Grading for the record refuses to run without a course secret (autograder.grading.cases.course_secret): the
 # suite grades as a course would, with one of its own (tests that need none unset it; the golden suite
 # sets its own).
 if not os.environ.get("CONVCOURSE_SECRET") or os.environ["CONVCOURSE_SECRET"] == "convcourse-practice":

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import registry
-from autograder.diagnose import MISCONCEPTIONS
-from autograder.grade import grade_path
+from autograder.exercises import registry
+from autograder.grading.diagnose import MISCONCEPTIONS
+from autograder.grading.grade import grade_path
 from autograder.sandbox.isolation import SANDBOX_UIDS
 from autograder.sandbox.limits import SUBMISSION_SECONDS
 
@@ -155,13 +155,13 @@ def test_results_stay_small_whatever_the_child_sends(graded):
 def test_no_output_format_holds_the_secret_or_a_hidden_input(graded):
     """attack-leak-hidden writes each hidden case's arguments into everything it can (message, exception
     class, returned string, returned shape, printing) and looks for the secret: every format is grepped."""
-    from autograder.cases import hidden_cases
+    from autograder.grading.cases import hidden_cases
     from autograder.formats import render_table, to_gradescope, to_html_page, to_junit
 
     result = graded["attack-leak-hidden"]
     outputs = {"json": result.dumps(), "table": render_table(result, width=200), "junit": to_junit(result),
                "gradescope": to_gradescope(result), "html": to_html_page(result, "feedback")}
-    from autograder.cases import public_cases
+    from autograder.grading.cases import public_cases
 
     writes = {"output_size": lambda a: "LEAK " + " ".join(repr(x) if isinstance(x, str) else str(x) for x in a),
               "pool": lambda a: f"LEAK {tuple(a[1])} {tuple(a[2])}",

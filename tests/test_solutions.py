@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.grade import grade_path
+from autograder.grading.grade import grade_path
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Serialisers of :class:`~autograder.results.SubmissionResult`, one module per format.
+"""Serialisers of :class:`~autograder.grading.results.SubmissionResult`, one module per format.
 
 The project's own JSON is :meth:`SubmissionResult.to_json`; here are Gradescope's ``results.json``, JUnit
 XML, the terminal table and HTML for notebooks.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from .. import registry
-from ..results import SubmissionResult
+from ..exercises import registry
+from ..grading.results import SubmissionResult
 
 __all__ = ["to_class_csv"]
 

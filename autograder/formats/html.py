@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..results import ExerciseResult, SubmissionResult
+from ..grading.results import ExerciseResult, SubmissionResult
 
 __all__ = ["to_html", "to_html_page", "exercise_html"]
 

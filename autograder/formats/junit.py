@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from ..results import SubmissionResult
+from ..grading.results import SubmissionResult
 
 __all__ = ["to_junit"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..results import SubmissionResult
+from ..grading.results import SubmissionResult
 
 __all__ = ["render_table"]
 

@@ -32,7 +32,7 @@ from .replies import clean_error, clean_found, clean_imports, clean_load_errors,
 from .runtime.protocol import ProtocolError, read_message, write_message
 
 if TYPE_CHECKING:   # the submission reader uses the runtime's printable(): no import at run time
-    from ..submission import Submission
+    from ..grading.submission import Submission
 
 __all__ = ["Outcome", "Runner"]
 
@@ -143,7 +143,7 @@ class Runner:
 
     def start(self) -> Outcome:
         """Start a child and load the sources; returns the load outcome (``found`` and ``errors``)."""
-        from ..registry import ALLOWED_IMPORTS
+        from ..exercises.registry import ALLOWED_IMPORTS
 
         if self.deadline is None:
             self.deadline = time.monotonic() + self.limits.submission_seconds

@@ -21,7 +21,7 @@ import pytest
 nbformat = pytest.importorskip("nbformat", reason="the course extra (make setup installs it)")
 from nbclient import NotebookClient  # noqa: E402
 
-from autograder.authoring import run_nbgrader  # noqa: E402
+from autograder.course.authoring import run_nbgrader  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [p.stem for p in sorted((ROOT / "course" / "lessons").glob("[0-9][0-9]_*.py"))]
@@ -162,7 +162,7 @@ def test_nbgrader_autograde_grades_a_class_into_the_gradebook(tmp_path):
     assert _nbgrader(["generate_feedback", name, "--force", "--student", "bob"], course).returncode == 0
     autograded = (course / "autograded" / "bob" / name / f"{name}.ipynb").read_text()
     bob_feedback = (course / "feedback" / "bob" / name / f"{name}.html").read_text()
-    from autograder.cases import student_key
+    from autograder.grading.cases import student_key
 
     key = student_key("test-secret-7319", "bob")
     assert "mine: None [redacted]" in autograded          # the kernel had his key, never the secret
@@ -172,7 +172,7 @@ def test_nbgrader_autograde_grades_a_class_into_the_gradebook(tmp_path):
 
 @pytest.mark.slow
 def test_grade_class_writes_its_scores_into_nbgraders_gradebook(tmp_path):
-    from autograder.sampleclass import ASSIGNMENT, make_class
+    from autograder.classroom.sampleclass import ASSIGNMENT, make_class
 
     course = tmp_path / "course"
     shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns("gradebook.db", "release", "lessons"))
@@ -199,8 +199,8 @@ def test_grade_class_writes_its_scores_into_nbgraders_gradebook(tmp_path):
 def test_plain_nbgrader_is_fooled_by_both_exploits(tmp_path):
     """What plain nbgrader 0.9.6 does with the two exploits (the reason grade-class exists): the checks'
     patch earns full marks from autograde and a Success from validate; the Numba hang fails the whole
-    notebook. (tests/grader/test_classgrade.py shows grade-class grading both correctly.)"""
-    from autograder.sampleclass import ASSIGNMENT, make_class
+    notebook. (tests/classroom/test_classgrade.py shows grade-class grading both correctly.)"""
+    from autograder.classroom.sampleclass import ASSIGNMENT, make_class
 
     course = tmp_path / "course"
     shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns("gradebook.db", "release", "lessons"))

@@ -16,7 +16,7 @@ import pytest
 
 from autograder.sandbox import Policy, Runner, SandboxUnavailable
 from autograder.sandbox import isolation
-from autograder.submission import load_submission
+from autograder.grading.submission import load_submission
 
 LOOK = '''
 import os, sys
@@ -126,7 +126,7 @@ def test_the_cli_refuses_with_one_line(tmp_path):
 
 def test_results_say_how_the_child_was_isolated(tmp_path):
     from autograder.formats import render_table
-    from autograder.grade import grade_path
+    from autograder.grading.grade import grade_path
 
     (tmp_path / "s.py").write_text("def conv_output_size(n, k, padding='valid', stride=1, dilation=1):\n    return n\n")
     result = grade_path(tmp_path / "s.py", slugs=["output_size"])
@@ -144,7 +144,7 @@ def test_the_cli_states_the_limits_own_defaults():
 
 def test_a_submission_has_a_time_budget_as_a_whole(tmp_path):
     """Calls that each stay under the per-call limit cannot add up past the submission's budget."""
-    from autograder.grade import grade_path
+    from autograder.grading.grade import grade_path
 
     (tmp_path / "s.py").write_text(
         "import time\n\ndef conv_output_size(n, k, padding='valid', stride=1, dilation=1):\n"

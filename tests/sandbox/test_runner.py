@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from autograder.sandbox import Runner
-from autograder.submission import load_submission
+from autograder.grading.submission import load_submission
 
 CODE = '''
 import os, sys

@@ -1,0 +1,373 @@
+"""Grade a whole class through the hardened path: in parallel, resumable, nothing lost.
+
+Each submission (:mod:`.roster`) is graded by :func:`autograder.grading.grade.grade_path` in a worker process
+(the student's code runs in that worker's sandboxed child, never in a worker). Its records go to
+``OUT/<student>[/<assignment>]/``: ``results.json`` (convcourse.results/1), ``feedback.html`` and, on
+request, ``gradescope.json`` and ``junit.xml``, each written atomically; then ``.done`` records the
+fingerprint of the submission, the grading settings and a digest of every record, authenticated with a
+key derived from the course secret (which no child ever sees). A rerun keeps every submission whose
+``.done`` verifies and still matches and grades the others, so a run killed at any point loses nothing
+and regrades nothing, and a record edited or forged by hand is graded again.
+
+A worker that dies (killed, out of memory) costs the submission it was grading one retry, alone in a
+fresh worker; dying again is recorded as "could not grade" with the reason. Every other submission goes
+on. ``.grading`` in a record folder names the worker grading it, so that a death is charged to the right
+submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from ..formats import to_class_csv, to_gradescope, to_html_page, to_junit
+from ..grading.results import SubmissionResult, write_atomic
+from ..sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS
+from .roster import Entry, exercises_for, find_submissions, fingerprint
+
+__all__ = ["Settings", "Graded", "ClassRun", "grade_class", "grade_entry", "summary", "PER_WORKER"]
+
+#: Submissions a worker process grades before a fresh one replaces it.
+PER_WORKER = 20
+
+#: The records a submission's folder may hold (``.done`` lists those it has).
+RECORDS = {"results.json", "feedback.html", "gradescope.json", "junit.xml"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every submission of a run is graded (part of each record's ``.done``: change one and the
+    affected records are regraded)."""
+
+    perf: bool = True
+    timeout: float = CALL_SECONDS
+    secret: str | None = None
+    gradescope: bool = False
+    junit: bool = False
+    require_sandbox: bool = True
+    budget: float = SUBMISSION_SECONDS
+    practice: bool = False   # grade with the public practice secret (else a course secret is required)
+
+    def policy(self):
+        from ..sandbox import Policy
+
+        return Policy(require=self.require_sandbox)
+
+    def resolved(self) -> Settings:
+        """These settings with the secret they grade with (raises :class:`~.cases.NoSecret` without one)."""
+        from dataclasses import replace
+
+        from ..grading.cases import course_secret
+
+        return replace(self, secret=course_secret(self.practice, self.secret))
+
+    def signature(self) -> str:
+        secret = self.secret or ""
+        return json.dumps({"perf": self.perf, "timeout": self.timeout, "budget": self.budget,
+                           "gradescope": self.gradescope, "junit": self.junit,
+                           "secret": hashlib.sha256(secret.encode()).hexdigest()[:16]})
+
+
+@dataclass
+class Graded:
+    """What happened to one submission: ``graded`` now, ``kept`` from an earlier run, or ``failed``: the
+    grader could not grade it, either with nothing recorded (an unreadable submission: a rerun tries
+    again) or, when its worker died twice, with a "could not grade" record (``result`` set)."""
+
+    entry: Entry
+    state: str
+    result: SubmissionResult | None = None
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class ClassRun:
+    out: Path
+    graded: list[Graded] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 1
+
+    def rows(self) -> list[tuple[str, str, SubmissionResult]]:
+        """``(student, assignment or "", result)`` of every submission with a result: what the class CSV
+        and the gradebook are written from."""
+        return [(g.entry.student, g.entry.assignment or "", g.result) for g in self.graded if g.result is not None]
+
+
+def _records(out: Path, entry: Entry) -> Path:
+    return out / entry.key
+
+
+def _done(folder: Path) -> Path:
+    return folder / ".done"
+
+
+def _grading(folder: Path) -> Path:
+    return folder / ".grading"
+
+
+def _key(settings: Settings) -> bytes:
+    """The key that authenticates records: derived from the course secret, held by the grader alone."""
+    return hmac.new((settings.secret or "").encode(), b"convcourse records/1", hashlib.sha256).digest()
+
+
+def _stamp(entry: Entry, fp: str, settings: Settings, records: dict[str, str]) -> str:
+    """``.done``'s text: what was graded (``fp``, its fingerprint), how, a digest of each record, and
+    the HMAC of all of it."""
+    body = {"key": entry.key, "fingerprint": fp, "settings": settings.signature(),
+            "records": {name: hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
+                        for name, text in sorted(records.items())}}   # the bytes write_atomic writes
+    canonical = json.dumps(body, sort_keys=True)
+    return json.dumps(dict(body, hmac=hmac.new(_key(settings), canonical.encode(), hashlib.sha256).hexdigest()))
+
+
+def _kept(folder: Path, entry: Entry, fp: str, settings: Settings) -> SubmissionResult | None:
+    """The earlier run's result, if its ``.done`` verifies, its records are intact and it was for this
+    submission as it is now, graded with these settings."""
+    try:
+        stamp = json.loads(_done(folder).read_text())
+        names = set(stamp["records"])
+        if "results.json" not in names or not names <= RECORDS:
+            return None
+        records = {name: (folder / name).read_text() for name in names}
+        want = json.loads(_stamp(entry, fp, settings, records))
+        if not hmac.compare_digest(str(stamp.get("hmac")), want["hmac"]) or stamp != want:
+            return None
+        return SubmissionResult.from_json(json.loads(records["results.json"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write_records(folder: Path, entry: Entry, fp: str, settings: Settings, result: SubmissionResult) -> None:
+    _done(folder).unlink(missing_ok=True)
+    records = {"results.json": result.dumps(), "feedback.html": to_html_page(result, f"{entry.key}: feedback")}
+    if settings.gradescope:
+        records["gradescope.json"] = to_gradescope(result)
+    if settings.junit:
+        records["junit.xml"] = to_junit(result)
+    for name, text in records.items():
+        write_atomic(folder / name, text)
+    write_atomic(_done(folder), _stamp(entry, fp, settings, records))   # last: the records above are complete
+
+
+def grade_entry(entry: Entry, out: Path, settings: Settings) -> Graded:
+    """Grade one submission and write its records, or keep the records of an earlier run if they verify
+    and are for the same submission and settings. Runs in a worker process."""
+    from ..grading.grade import grade_path
+    from ..grading.submission import SubmissionError
+
+    started = time.perf_counter()
+    folder = _records(out, entry)
+    fp = fingerprint(entry.path)   # once: of the submission as it is when grading starts
+    kept = _kept(folder, entry, fp, settings)
+    if kept is not None:
+        return Graded(entry, "kept", kept)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(_grading(folder), str(os.getpid()))   # who grades it: a death is charged to this entry
+    try:
+        try:
+            result = grade_path(entry.path, student=entry.student, slugs=exercises_for(entry.assignment),
+                                secret=settings.secret, timeout=settings.timeout, perf=settings.perf,
+                                policy=settings.policy(), budget=settings.budget)
+        except SubmissionError as exc:
+            return Graded(entry, "failed", error=str(exc), seconds=time.perf_counter() - started)
+        except Exception as exc:  # noqa: BLE001 - one broken submission must not stop the class
+            return Graded(entry, "failed", error=f"grader error: {type(exc).__name__}: {str(exc)[:300]}",
+                          seconds=time.perf_counter() - started)
+        _write_records(folder, entry, fp, settings, result)
+        return Graded(entry, "graded", result, seconds=time.perf_counter() - started)
+    finally:
+        _grading(folder).unlink(missing_ok=True)
+
+
+def record_could_not_grade(entry: Entry, out: Path, settings: Settings, reason: str) -> Graded:
+    """Record that ``entry`` could not be graded (every exercise ``error``, with ``reason``), so that the
+    class's table, gradebook and a rerun see it. Runs in the main process."""
+    from ..grading.grade import not_graded
+
+    result = not_graded(entry.path, entry.student, exercises_for(entry.assignment), reason, settings.perf,
+                        settings.secret)
+    folder = _records(out, entry)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_records(folder, entry, fingerprint(entry.path), settings, result)
+    _grading(folder).unlink(missing_ok=True)
+    return Graded(entry, "failed", result, error=reason)
+
+
+def _died_grading(out: Path, entry: Entry) -> bool:
+    """Whether a worker was grading ``entry`` and is gone (its ``.grading`` names a dead process)."""
+    try:
+        pid = int(_grading(_records(out, entry)).read_text())
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _progress(total: int):
+    """A progress bar on a terminal; one line per submission otherwise (CI logs)."""
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                       TextColumn("{task.description}"), transient=True)
+        bar.start()
+        task = bar.add_task("", total=total)
+
+        def step(g: Graded):
+            bar.update(task, advance=1, description=f"{g.entry.key}: {g.state}")
+
+        return step, bar.stop
+    count = [0]
+
+    def line(g: Graded):
+        count[0] += 1
+        score = f" {g.result.score:g}/{g.result.max_score:g}" if g.result else f" ({g.error})"
+        print(f"[{count[0]}/{total}] {g.entry.key}: {g.state}{score}", file=sys.stderr, flush=True)
+
+    return line, lambda: None
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them itself (so that an interrupt is never
+    mistaken for a worker that died)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # Fresh processes (not forks of this one): a worker holds nothing of the run but its arguments.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"), initializer=_ignore_sigint)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what waits, kill what runs (their sandboxes die with them)."""
+    running = list((getattr(pool, "_processes", None) or {}).values())   # shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in running:
+        try:
+            proc.kill()
+        except (OSError, AttributeError):
+            pass
+
+
+def _run_pool(entries: list[Entry], out: Path, settings: Settings, workers: int, done) -> list[Entry]:
+    """Grade ``entries`` in one pool, calling ``done(graded)`` for each; return those left unfinished
+    because a worker died and broke the pool."""
+    left = []
+    pool = _pool(workers)
+    try:
+        pending = {pool.submit(grade_entry, e, out, settings): e for e in entries}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                entry = pending.pop(future)
+                try:
+                    done(future.result())
+                except BrokenProcessPool:
+                    left.append(entry)
+                except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
+                    done(Graded(entry, "failed", error=f"worker error: {type(exc).__name__}: {str(exc)[:300]}"))
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+    return left
+
+
+def grade_class(root, out, settings: Settings = Settings(), workers: int | None = None,
+                progress: bool = True) -> ClassRun:
+    """Grade every submission under ``root`` into ``out`` with ``workers`` processes (default: the
+    number of cores), then write ``out/grades.csv``. Raises
+    :class:`~autograder.grading.submission.SubmissionError` when ``root`` holds no submissions,
+    :class:`~autograder.sandbox.SandboxUnavailable` before grading anyone when the isolation the settings
+    insist on cannot be had here, and :class:`~autograder.grading.cases.NoSecret` when there is no course secret
+    (unless ``settings.practice``)."""
+    from ..sandbox.isolation import plan_for
+
+    entries = find_submissions(root)
+    settings = settings.resolved()
+    plan_for(settings.policy())
+    out = Path(out)
+    workers = max(1, workers or os.cpu_count() or 1)
+    run = ClassRun(out=out, workers=workers)
+    started = time.perf_counter()
+    step, stop = _progress(len(entries)) if progress else (lambda g: None, lambda: None)
+
+    def done(graded: Graded) -> None:
+        run.graded.append(graded)
+        step(graded)
+
+    # A new pool serves each batch of PER_WORKER submissions per worker, so that a class of any size runs
+    # in flat memory. (Python 3.11's own max_tasks_per_child stalls once the first workers retire.)
+    queue, batch, broken = list(entries), workers * PER_WORKER, Counter()
+    try:
+        while queue:
+            left = _run_pool(queue[:batch], out, settings, workers, done)
+            queue = queue[batch:]
+            # A dead worker broke its pool: what it was grading gets one retry alone, in a fresh worker
+            # (so that a second death is surely its own); what was still waiting goes back in the queue
+            # (three times at most: then it is retried alone too).
+            broken.update(left)
+            suspects = [e for e in left if _died_grading(out, e) or broken[e] >= 3]
+            queue = [e for e in left if e not in suspects] + queue
+            for entry in suspects:
+                if _run_pool([entry], out, settings, 1, done):
+                    done(record_could_not_grade(entry, out, settings, "the process grading it died twice (killed, "
+                                                                      "or out of memory)"))
+    finally:
+        stop()
+    order = {e.key: i for i, e in enumerate(entries)}
+    run.graded.sort(key=lambda g: order[g.entry.key])
+    run.seconds = time.perf_counter() - started
+    write_atomic(out / "grades.csv", to_class_csv(run.rows()))
+    return run
+
+
+def _histogram(percents: list[float], width: int = 40) -> list[str]:
+    bins = Counter(min(int(p // 10), 9) for p in percents)
+    most = max(bins.values(), default=1)
+    return [f"  {10 * b:>3}-{10 * b + 10:<3}% | {'#' * round(width * bins[b] / most):<{width}} {bins[b]}"
+            for b in range(10)]
+
+
+def summary(run: ClassRun) -> str:
+    """The end-of-run report: counts, throughput, score histogram, tiers and the common diagnoses."""
+    states = Counter(g.state for g in run.graded)
+    results = [g.result for g in run.graded if g.result is not None]
+    graded_now = states.get("graded", 0)
+    rate = graded_now / (run.seconds / 60) if run.seconds and graded_now else 0.0
+    lines = [f"grade-class: {len(run.graded)} submissions: {graded_now} graded, {states.get('kept', 0)} kept "
+             f"from an earlier run, {states.get('failed', 0)} failed; {run.seconds:.0f} s with {run.workers} "
+             f"worker(s), {rate:.1f} graded a minute"]
+    if results:
+        lines.append("scores (percent of the maximum):")
+        lines += _histogram([100 * r.score / r.max_score if r.max_score else 0 for r in results])
+        tiers = Counter(e.tier for r in results for e in r.exercises if e.tier)
+        if tiers:
+            lines.append("tiers: " + ", ".join(f"{t} {tiers[t]}" for t in
+                                               ("reference-class", "fast", "vectorized", "loops", "too-slow")
+                                               if tiers[t]))
+        diagnoses = Counter(d for r in results for e in r.exercises for d in e.diagnoses[:1])
+        if diagnoses:
+            lines.append("most common diagnoses: " + ", ".join(f"{d} ({n})" for d, n in diagnoses.most_common(5)))
+    for g in run.graded:
+        if g.state == "failed":
+            lines.append(f"FAILED {g.entry.key}: {g.error}")
+    lines.append(f"records: {run.out}/<student>/.../results.json and feedback.html; class table {run.out / 'grades.csv'}")
+    return "\n".join(lines)

@@ -1,0 +1,444 @@
+"""Instant feedback in the notebook: ``from autograder import check``, then ``check(convolve)``.
+
+(This module is ``notebook``, not ``check``, so that importing it never replaces the package's ``check``
+function with a module.)
+
+Runs the exercise's public cases and a few hidden ones in the student's own kernel (this is for learning,
+not defence: the hardened path is ``convcourse grade``), with the same staged checks, messages and
+diagnoses as the grader. In Jupyter it shows an HTML report with, for each failed public case, a picture
+of what was expected, what came back and where they differ; elsewhere it prints text.
+
+>>> check(convolve_grayscale_valid)                                    # doctest: +SKIP
+>>> check("correlate_by_hand", output_00=1, output_full=my_answer)     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import copy
+import inspect
+import io
+import os
+import re
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from ..exercises import registry
+from ..grading.cases import Case, hidden_cases, public_cases
+from ..grading.diagnose import hint, judge, ranked
+from ..grading.expected import expected
+from ..formats.html import exercise_html
+from ..exercises.registry import ALLOWED_IMPORTS
+from ..grading.results import CaseResult, ExerciseResult, RuleResult
+from ..grading.rules import check_rules
+from ..sandbox import Outcome
+from ..sandbox.runtime.stubs import not_started
+from ..grading.submission import Source, Submission
+
+__all__ = ["check", "autograde", "kernel_rules", "CheckReport", "Score"]
+
+
+class CheckReport:
+    """What :func:`check` found: an :class:`~autograder.grading.results.ExerciseResult` and pictures."""
+
+    def __init__(self, result: ExerciseResult, pictures: dict[str, str]):
+        self.result = result
+        self.pictures = pictures
+
+    @property
+    def passed(self) -> bool:
+        return self.result.passed == self.result.total
+
+    def _repr_html_(self) -> str:
+        return exercise_html(self.result, self.pictures)
+
+    def __str__(self) -> str:
+        r = self.result
+        lines = [f"{r.slug}: {r.passed} of {r.total} cases pass", r.message]
+        for c in r.cases:
+            mark = "ok  " if c.passed else "FAIL"
+            lines.append(f"  {mark} {c.name:10} {'' if c.passed else c.stage + ': ' + c.message}")
+        return "\n".join(lines)
+
+
+def _exercise_for(target) -> tuple[registry.Exercise, str | None]:
+    name = target if isinstance(target, str) else getattr(target, "__name__", "")
+    for exercise in registry.EXERCISES:
+        if name == exercise.slug:
+            return exercise, None
+        if name in exercise.names:
+            return exercise, name
+    known = ", ".join(n for e in registry.EXERCISES for n in e.names if e.functions)
+    raise ValueError(f"check: {name!r} is not an exercise function; expected one of {known}")
+
+
+def _run(fn, case: Case) -> Outcome:
+    args = copy.deepcopy(case.args)
+    try:
+        value = fn(*[("".join(list(a)) if type(a) is str else a) for a in args])
+    except Exception as exc:  # noqa: BLE001 - the student's error is the feedback
+        return Outcome(False, error={"type": type(exc).__name__, "message": str(exc)[:500]})
+    if (stub := not_started(fn, value)) is not None:
+        return Outcome(False, error=stub)
+    return Outcome(True, value=value, args_after=tuple(args))
+
+
+def _picture(want: np.ndarray, got) -> str | None:
+    try:
+        from matplotlib.figure import Figure   # not pyplot: the notebook's own backend stays as it is
+    except ImportError:
+        return None
+
+    def plane(a):
+        a = np.asarray(a, dtype=np.float64)
+        while a.ndim > 2:
+            a = a[0] if a.shape[0] and a.ndim > 3 else (a[0] if a.ndim == 3 and a.shape[-1] > 4 else a[..., 0])
+        return a
+
+    panels = [("expected", plane(want))]
+    if isinstance(got, np.ndarray) and got.dtype.kind in "biuf" and got.ndim == want.ndim:
+        g = plane(got)
+        panels.append(("received", g))
+        if g.shape == panels[0][1].shape:
+            panels.append(("where they differ", np.abs(g - panels[0][1]) > 1e-6 * (1 + np.abs(panels[0][1]))))
+    fig = Figure(figsize=(2.6 * len(panels), 2.6))
+    axes = fig.subplots(1, len(panels))
+    values = [p[1] for p in panels if p[1].dtype != bool]
+    lo = min(float(v.min()) for v in values)
+    hi = max(float(v.max()) for v in values)
+    for ax, (title, img) in zip(np.atleast_1d(axes), panels):
+        if img.dtype == bool:   # fixed scale: an all-different mask must show red, not a blank square
+            ax.imshow(img, cmap="Reds", vmin=0, vmax=1)
+        else:                   # one colour scale for expected and received, so colours compare
+            ax.imshow(img, cmap="viridis", vmin=lo, vmax=hi)
+        ax.set_title(f"{title}\n{img.shape[0]}x{img.shape[1]}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=80)
+    data = base64.b64encode(buf.getvalue()).decode()
+    return f"<img alt='expected, received and where they differ (first image)' src='data:image/png;base64,{data}'/>"
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+
+def _perf(exercise, fn) -> tuple[str, str]:
+    """In-kernel timing of ``fn`` against the reference on the exercise's workload: (tier, HTML/text).
+
+    For learning only (the hardened measurement is ``convcourse grade``): same workload, fresh inputs for
+    every call, the reference single-threaded, median of five.
+    """
+    import statistics
+    import time
+
+    from ..reference import single_threaded
+    from ..timing.tiers import CANONICAL_RATIOS, WORKLOADS, classify, workload_args
+
+    wl = WORKLOADS[exercise.tier_workload]
+    spec = exercise.functions[0]
+    rng = np.random.default_rng(0)
+    fn(*workload_args(spec, wl.make(rng, 1)))
+    mine, ref = [], []
+    for _ in range(5):
+        args = workload_args(spec, wl.make(rng, wl.m))
+        with single_threaded():
+            t0 = time.perf_counter()
+            spec.reference(*args)
+            ref.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            fn(*args)
+            mine.append(time.perf_counter() - t0)
+    ratio = statistics.median(mine) / statistics.median(ref)
+    tier = classify(ratio, exercise.tier_workload)
+    text = (f"Tier: {tier}: {statistics.median(mine) * 1e3:.2f} ms against the reference's "
+            f"{statistics.median(ref) * 1e3:.2f} ms ({ratio:.1f}x) on {wl.m} images")
+    bars = dict(CANONICAL_RATIOS.get(exercise.tier_workload, {}))
+    bars["you"] = ratio
+    return tier, text + _bar_chart(bars, exercise.tier_workload)
+
+
+def _bar_chart(ratios: dict[str, float], workload: str) -> str:
+    try:
+        from matplotlib.figure import Figure   # not pyplot: the notebook's own backend stays as it is
+    except ImportError:
+        return ""
+    from ..timing.tiers import THRESHOLDS
+
+    names = list(ratios)
+    fig = Figure(figsize=(6, 0.35 * len(names) + 1))
+    ax = fig.subplots()
+    ax.barh(names, [max(ratios[n], 0.1) for n in names],
+            color=["#cf222e" if n == "you" else "#8c959f" for n in names])
+    ax.set_xscale("log")
+    for tier, bound in THRESHOLDS[workload]:
+        ax.axvline(bound, color="#0969da", lw=0.8, ls="--")
+        ax.text(bound, len(names) - 0.5, f" {tier} | ", fontsize=7, ha="right", color="#0969da")
+    ax.set_xlabel("time / reference time (log scale; shorter is faster)")
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=80)
+    return ("<br/><img alt='your time against the reference and the canonical implementations' "
+            f"src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'/>")
+
+
+def _evaluate(exercise: registry.Exercise, functions: dict, answers: dict, cases: list[Case],
+              rules: list[RuleResult] | None = None) -> CheckReport:
+    """Run ``cases`` on the student's ``functions`` (name -> callable) and ``answers`` (name -> value)."""
+    results, diagnoses, pictures, first_fail = [], Counter(), {}, None
+    for case in cases:
+        if case.is_answer:
+            outcome = Outcome(True, value=answers[case.function]) if case.function in answers else \
+                Outcome(False, error={"type": "NameError", "message": f"pass {case.function}=... to check()"})
+        elif case.function in functions:
+            outcome = _run(functions[case.function], case)
+        else:
+            outcome = Outcome(False, error={"type": "NameError", "message": f"pass {case.function} to check()"})
+        want = expected(case)
+        spec_names = () if case.is_answer else tuple(p.name for p in exercise.function(case.function).params)
+        verdict, found = judge(case, want, outcome, spec_names)
+        diagnoses.update(found)
+        if not verdict.passed and outcome.ok and not case.is_answer and not case.hidden \
+                and isinstance(want, np.ndarray):
+            pic = _picture(want, outcome.value)
+            if pic:
+                pictures[case.name] = pic
+        if not verdict.passed and first_fail is None:
+            first_fail = verdict
+        results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
+                                  function=case.function, note=case.note))
+    passed = sum(r.passed for r in results)
+    rules = rules or []
+    ordered = ranked(diagnoses)
+    if first_fail is not None and first_fail.message.endswith(("is not implemented yet", "is not answered yet")):
+        what = "answer" if exercise.answers else "function"
+        message = f"Not implemented yet: write the {what} above, then run this check again."
+        if passed:
+            message = f"{passed} of {len(results)} cases pass. {first_fail.message}."
+    elif passed == len(results):
+        message = f"All {len(results)} cases pass."
+    else:
+        message = f"{passed} of {len(results)} cases pass. {first_fail.message}."
+        if ordered:
+            message += f" Likely cause: {hint(ordered[0])}"
+    broken = [r for r in rules if not r.passed]
+    if broken and passed:
+        message += " Rules: " + "; ".join(r.message for r in broken) + "."
+    score = exercise.score(passed, len(results), [r.id for r in rules if r.passed])
+    result = ExerciseResult(exercise.slug, "passed" if passed == len(results) else "failed", round(score, 4),
+                            exercise.points.correctness + (exercise.points.rules if rules else 0.0), passed,
+                            len(results), rules=rules, diagnoses=ordered, message=message, cases=results)
+    return CheckReport(result, pictures)
+
+
+def _show(report: CheckReport) -> None:
+    if _in_notebook():
+        from IPython.display import HTML, display
+
+        display(HTML(report._repr_html_()))
+    else:
+        print(report)
+
+
+def check(target, *, exercise: str | None = None, hidden: int = 3, student: str | None = None,
+          show: bool = True, perf: bool = False, **answers):
+    """Check one exercise function (or the answers of a by-hand exercise) and show the report.
+
+    Parameters
+    ----------
+    target : function or str
+        The student's function (found by its catalogue name), or an exercise slug.
+    exercise : str, optional
+        Check ``target`` as this catalogue function (a slug or function name) whatever its own name, e.g.
+        a first attempt ``convolve_grayscale_valid_loops`` as ``"convolve_grayscale_valid"``.
+    hidden : int
+        How many hidden cases to add to the public ones (default 3).
+    student : str, optional
+        Seeds the hidden cases (default ``$CONVCOURSE_STUDENT`` or "practice").
+    show : bool
+        Display the report (HTML in Jupyter, text elsewhere) and return None; with ``show=False`` return
+        the :class:`CheckReport` instead.
+    perf : bool
+        When every case passes, also time the function against the reference and show its tier with a
+        chart of where it stands among the canonical implementations.
+    **answers
+        For exercises answered with numbers: ``output_00=..., output_full=...``.
+
+    Notes
+    -----
+    The loop budget and the import rules are checked too when the function's source can be read; they
+    are reported, and their points counted, by :func:`autograde`.
+    """
+    ex, only = _exercise_for(exercise if exercise is not None else target)
+    if callable(target) and only is None and ex.functions:
+        own = getattr(target, "__name__", "")
+        only = own if exercise is None and own in ex.names else ex.functions[0].name
+    student = _student(student)
+    cases = public_cases(ex.slug) + hidden_cases(ex.slug, student)[:hidden] if ex.functions \
+        else public_cases(ex.slug)
+    if only is not None and ex.functions:
+        cases = [c for c in cases if c.function == only]
+    functions = {only: target} if callable(target) and only else {}
+    report = _evaluate(ex, functions, answers, cases, kernel_rules(ex, functions) if functions else None)
+    if perf and report.passed and ex.tier_workload and callable(target):
+        report.result.tier, perf_html = _perf(ex, target)
+        report.result.message += " " + perf_html.split("<br/>")[0]
+        report.pictures["perf"] = perf_html
+    if not show:
+        return report
+    _show(report)
+    return None
+
+
+class Score(float):
+    """The points of an autograded cell: a number for nbgrader (its partial credit) that shows the report.
+
+    nbgrader reads a grade cell's ``text/plain`` result as its partial credit; Jupyter shows the HTML.
+    """
+
+    report: CheckReport
+
+    def __new__(cls, value: float, report: CheckReport):
+        obj = super().__new__(cls, round(value, 4))
+        obj.report = report
+        return obj
+
+    def __repr__(self) -> str:
+        return f"{float(self):g}"
+
+    def _repr_html_(self) -> str:
+        r = self.report.result
+        return (f"<p><b>Points: {float(self):g} of {r.max_score:g}</b> (cases {r.passed} of {r.total}"
+                f"{', rules ' + ', '.join(x.id + (' kept' if x.passed else ' broken') for x in r.rules) if r.rules else ''})"
+                f"</p>{self.report._repr_html_()}")
+
+
+def autograde(slug: str, *functions, hidden: bool = False, student: str | None = None, **answers) -> Score:
+    """Grade one exercise in an nbgrader test cell: its cases and its rules, as partial credit.
+
+    Parameters
+    ----------
+    slug : str
+        The exercise (registry slug).
+    *functions : callable
+        The student's functions of the exercise, found by their catalogue names.
+    hidden : bool
+        Add the student's hidden cases (set inside the cell's ``### BEGIN HIDDEN TESTS`` region, so only
+        nbgrader's autograde runs them).
+    student : str, optional
+        Seeds the hidden cases; by default ``$CONVCOURSE_STUDENT``, else the student folder nbgrader
+        autogrades in (``autograded/<student>/<assignment>``), else "practice".
+    **answers
+        The numbers of an exercise answered by hand.
+
+    Returns
+    -------
+    Score
+        A float between 0 and the exercise's points without a tier (correctness + rules), which nbgrader
+        reads as the cell's partial credit; in Jupyter it displays the report.
+
+    Notes
+    -----
+    Anything written to standard error while grading (a NumPy warning from the student's code, a library
+    log line) is captured into the report: nbgrader gives no credit to a cell that wrote to stderr.
+    """
+    ex = registry.get(slug)
+    by_name = {getattr(f, "__name__", ""): f for f in functions}
+    fns = {spec.name: by_name.get(spec.name, functions[i] if i < len(functions) else None)
+           for i, spec in enumerate(ex.functions)}
+    fns = {k: v for k, v in fns.items() if callable(v)}
+    student = _student(student)
+    cases = public_cases(slug) + (hidden_cases(slug, student) if hidden else [])
+    captured = io.StringIO()
+    with contextlib.redirect_stderr(captured):
+        report = _evaluate(ex, fns, answers, cases, kernel_rules(ex, fns) if ex.functions else None)
+    if hidden and ex.functions:
+        report.result.message += f" Hidden cases drawn for student {student!r}."
+    text = captured.getvalue().strip()
+    if text:
+        report.result.message += f" (Written to stderr while grading: {text[:300]})"
+    return Score(report.result.score, report)
+
+
+def _student(student: str | None) -> str:
+    if student:
+        return student
+    if os.environ.get("CONVCOURSE_STUDENT"):
+        return os.environ["CONVCOURSE_STUDENT"]
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        here = Path.cwd()
+        if here.parent.parent.name == "autograded":
+            return here.parent.name
+    return "practice"
+
+
+def _global_names(code):
+    """Names a function's code looks up, in nested code too (comprehensions, inner functions)."""
+    yield from code.co_names
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            yield from _global_names(const)
+
+
+def _helpers(functions) -> list:
+    """The functions and, transitively, the notebook functions they use (by name, through their globals)."""
+    seen, stack = {}, list(functions)
+    while stack:
+        fn = stack.pop()
+        if not inspect.isfunction(fn) or fn.__name__ in seen:
+            continue
+        seen[fn.__name__] = fn
+        for name in _global_names(fn.__code__):
+            obj = fn.__globals__.get(name)
+            if inspect.isfunction(obj) and obj.__module__ == fn.__module__:
+                stack.append(obj)
+    return list(seen.values())
+
+
+def kernel_rules(exercise: registry.Exercise, functions: dict) -> list[RuleResult] | None:
+    """The exercise's rules for functions defined in this kernel, read from their source.
+
+    The loop budget and the calls come from :func:`autograder.grading.rules.check_rules` on the functions' own
+    source (and the notebook functions they use); imports also count the names those functions take from
+    their globals (``from scipy.signal import correlate2d`` in another cell). None when there are no rules
+    or the source cannot be read.
+    """
+    if exercise.loop_budget is None or not functions:
+        return None
+    fns = _helpers(functions.values())
+    renamed = {fn.__name__: name for name, fn in functions.items() if getattr(fn, "__name__", name) != name}
+    try:
+        texts = [textwrap.dedent(inspect.getsource(f)) for f in fns]
+    except (OSError, TypeError):
+        return None
+    # checked as another function (check(first_try, exercise=...)): read it under the catalogue name
+    sub = Submission("notebook", [
+        Source(label=f"`{f.__name__}`", path="notebook",
+               text=re.sub(rf"^def {re.escape(f.__name__)}\(", f"def {renamed[f.__name__]}(", t, count=1, flags=re.M)
+               if f.__name__ in renamed else t)
+        for f, t in zip(fns, texts)])
+    rules = check_rules(sub, exercise)
+    used = []
+    for fn in fns:
+        for name in _global_names(fn.__code__):
+            obj = fn.__globals__.get(name)
+            origin = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None) \
+                if inspect.isfunction(obj) or inspect.isclass(obj) or inspect.isbuiltin(obj) else None
+            root = (origin or "").split(".")[0]
+            if origin and root not in ALLOWED_IMPORTS and root not in ("builtins", fn.__module__.split(".")[0]):
+                used.append(f"`{name}` comes from {origin}, which is not allowed (only numpy and math)")
+    if used:
+        rules = [RuleResult("forbidden-import", False, "; ".join(sorted(set(used))), r.line)
+                 if r.id == "forbidden-import" else r for r in rules]
+    return rules

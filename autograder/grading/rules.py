@@ -1,0 +1,226 @@
+"""Static rules of SPEC §2, read from the source without running it: loop budget, imports, calls, ``is``.
+
+The loop budget counts ``for`` loops and comprehension clauses in the function and in every function of
+the submission it calls, directly or not (each counted once); ``while`` is never allowed. Imports other
+than ``numpy`` and ``math`` (also through ``__import__`` or ``importlib``) and calls that do the exercise
+(``np.convolve``, SciPy, the course's own reference) break the rules, and so does running code made from a
+string (``exec``, ``eval``, ``compile``) anywhere in the file, which no rule could read. Each finding
+names its line.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exercises.registry import ALLOWED_IMPORTS, FORBIDDEN_CALLS, Exercise
+from ..sandbox.runtime.protocol import printable
+from .results import RuleResult
+from .submission import Source, Submission
+
+__all__ = ["Finding", "check_rules", "identity_comparisons", "function_nodes"]
+
+_FORBIDDEN_PREFIXES = ("scipy", "torch", "tensorflow", "keras", "jax", "autograder", "cv2", "skimage", "numba")
+_TYPE_NAMES = {"tuple", "list", "int", "float", "str", "dict", "bool", "set"}
+#: Builtins that run code made from a string at run time: no rule can read that code (its loops, its
+#: imports), so using them anywhere in a file breaks the rules of the exercises that file defines.
+_DYNAMIC_CODE = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    line: str
+    text: str
+
+
+def _walk(src: Source, node) -> list:
+    """``ast.walk(node)`` as a list, made once per node of ``src`` (each exercise's rules walk the same
+    helpers: a helper of 20,000 loops once took the grader minutes)."""
+    cache = src.__dict__.setdefault("_walks", {})
+    key = id(node)
+    if key not in cache:
+        cache[key] = list(ast.walk(node))
+    return cache[key]
+
+
+def _top_functions(sub: Submission) -> dict[str, tuple[Source, ast.FunctionDef]]:
+    found = {}
+    for src in sub.sources:
+        if src.tree is None:
+            continue
+        for node in src.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[node.name] = (src, node)
+    return found
+
+
+def function_nodes(sub: Submission, name: str) -> list[tuple[Source, ast.AST]]:
+    """The function ``name`` and every submission function it calls, transitively (each once)."""
+    top = _top_functions(sub)
+    if name not in top:
+        return []
+    seen, order, stack = set(), [], [name]
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in top:
+            continue
+        seen.add(current)
+        src, node = top[current]
+        order.append((src, node))
+        for sub_node in _walk(src, node):
+            if isinstance(sub_node, ast.Call) and isinstance(sub_node.func, ast.Name):
+                stack.append(sub_node.func.id)
+            elif isinstance(sub_node, ast.Name) and sub_node.id in top:  # passed as a value (map, callbacks)
+                stack.append(sub_node.id)
+    return order
+
+
+def _aliases(src: Source) -> dict[str, str]:
+    if "_aliases" in src.__dict__:
+        return src.__dict__["_aliases"]
+    names = src.__dict__["_aliases"] = {}
+    for node in _walk(src, src.tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                names[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                names[a.asname or a.name] = f"{node.module}.{a.name}"
+    return names
+
+
+def _dotted(node, aliases) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    root = aliases.get(node.id, node.id)
+    return ".".join([root] + parts[::-1])
+
+
+#: The most findings a rule's message quotes (a helper of 3,000 loops once made a 2.7 MB result).
+MAX_QUOTED = 5
+
+
+def _snippet(src: Source, node) -> str:
+    lines = src.lines
+    line = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else ""
+    return f"{src.where(node.lineno)}: {printable(line[:80])}"
+
+
+def _quoted(items: list[str]) -> str:
+    more = len(items) - MAX_QUOTED
+    return "; ".join(items[:MAX_QUOTED]) + (f"; and {more} more" if more > 0 else "")
+
+
+def _import_findings(src: Source, nodes, own: frozenset[str] = frozenset()) -> list[Finding]:
+    """Forbidden imports among ``nodes``; ``own`` names the submission's own modules (files of a folder,
+    as in ``__import__('5-convolve')``), which may be imported."""
+    allowed = ALLOWED_IMPORTS | own
+    out = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] not in allowed:
+                    out.append(Finding("forbidden-import", _snippet(src, node), f"imports {a.name}"))
+        elif isinstance(node, ast.ImportFrom):
+            mod = (node.module or "").split(".")[0]
+            if node.level or mod not in allowed:
+                out.append(Finding("forbidden-import", _snippet(src, node), f"imports from {node.module or '.'}"))
+        elif isinstance(node, ast.Call):
+            target = _dotted(node.func, {})
+            if target in ("__import__", "importlib.import_module", "builtins.__import__"):
+                arg = node.args[0] if node.args else None
+                name = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+                if name is None or name.split(".")[0] not in allowed:
+                    out.append(Finding("forbidden-import", _snippet(src, node),
+                                       f"imports {name or 'a module chosen at run time'} with {target}"))
+    return out
+
+
+def _call_findings(src: Source, fn_node, aliases) -> list[Finding]:
+    out = []
+    for node in _walk(src, fn_node):
+        if isinstance(node, ast.Call):
+            target = _dotted(node.func, aliases)
+            if target and (target in FORBIDDEN_CALLS or target.split(".")[0] in _FORBIDDEN_PREFIXES):
+                out.append(Finding("forbidden-call", _snippet(src, node), f"calls {target}"))
+    return out
+
+
+def _dynamic_code_findings(src: Source) -> list[Finding]:
+    return [Finding("forbidden-call", _snippet(src, node), f"runs code built at run time with {target}")
+            for node in _walk(src, src.tree)
+            if isinstance(node, ast.Call) and (target := _dotted(node.func, {})) in _DYNAMIC_CODE]
+
+
+def identity_comparisons(sub: Submission, name: str) -> list[Finding]:
+    """``x is 'same'``, ``padding is tuple`` and the like in the function or its helpers."""
+    out = []
+    for src, fn in function_nodes(sub, name):
+        for node in _walk(src, fn):
+            if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
+                for side in [node.left] + node.comparators:
+                    literal = isinstance(side, ast.Constant) and side.value is not None and \
+                        not isinstance(side.value, bool) and side.value is not Ellipsis
+                    type_name = isinstance(side, ast.Name) and side.id in _TYPE_NAMES
+                    if literal or type_name or isinstance(side, (ast.Tuple, ast.List)):
+                        out.append(Finding("identity-comparison", _snippet(src, node), "compares with `is`"))
+                        break
+    return out
+
+
+def check_rules(sub: Submission, exercise: Exercise) -> list[RuleResult]:
+    """The rule results of ``exercise`` for the functions the submission defines (empty if it has none)."""
+    if exercise.loop_budget is None:
+        return []
+    functions = [pair for spec in exercise.functions for pair in function_nodes(sub, spec.name)]
+    if not functions:
+        return []
+    loops, whiles, imports, calls = [], [], [], []
+    seen_sources = set()
+    own = frozenset(Path(s.path).stem for s in sub.sources)
+    for src, fn in functions:
+        aliases = _aliases(src)
+        for node in _walk(src, fn):
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                loops.append(_snippet(src, node))
+            elif isinstance(node, ast.comprehension):
+                loops.append(_snippet(src, node.iter))
+            elif isinstance(node, ast.While):
+                whiles.append(_snippet(src, node))
+        calls += _call_findings(src, fn, aliases)
+        imports += _import_findings(src, _walk(src, fn), own)
+        if src.label not in seen_sources:
+            seen_sources.add(src.label)
+            calls += _dynamic_code_findings(src)
+            imports += _import_findings(src, [n for n in src.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
+                                        own)
+    budget = exercise.loop_budget
+    if whiles:
+        loop = RuleResult("loop-budget", False, f"`while` is not allowed: {whiles[0]}", whiles[0])
+    elif len(loops) > budget:
+        loop = RuleResult("loop-budget", False, f"{len(loops)} for loops (budget {budget}); the loops are at "
+                                                + _quoted(loops), loops[budget])
+    else:
+        loop = RuleResult("loop-budget", True, f"{len(loops)} for loop{'s' if len(loops) != 1 else ''} (budget {budget})")
+    return [loop, _listed("forbidden-import", imports, "only numpy and math imported"),
+            _listed("forbidden-call", calls, "no forbidden calls")]
+
+
+def _line_number(finding: Finding) -> int:
+    try:
+        return int(finding.line.split("line ")[1].split(":")[0])
+    except (IndexError, ValueError):
+        return 0
+
+
+def _listed(rule: str, findings: list[Finding], ok: str) -> RuleResult:
+    if not findings:
+        return RuleResult(rule, True, ok)
+    unique = sorted({(f.line, f.text): f for f in findings}.values(), key=_line_number)
+    return RuleResult(rule, False, _quoted([f"{f.text} ({f.line})" for f in unique]), unique[0].line)

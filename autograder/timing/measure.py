@@ -1,0 +1,187 @@
+"""Time a submission against the reference on a standard workload, and give it a tier (SPEC §3).
+
+The student's function runs in the child (single-threaded: every thread pool pinned to one) and is timed
+from outside it over the whole request (:meth:`~.sandbox.Runner.timed_calls`), with the arrays in a shared
+file so that moving them costs next to nothing; the reference runs here in its single-thread mode.
+The two alternate, each repeat on fresh inputs, and every timed output is checked against the reference,
+so neither a cached result nor a lazy one helps. A small probe goes first: a submission that could not
+finish the workload in :data:`~.tiers.MAX_SECONDS` is ``too-slow`` after seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..grading.compare import close_enough
+from ..sandbox import Runner
+from ..grading.submission import Source, Submission
+from ..reference import single_threaded
+from ..sandbox.runtime.memory import steady_allocator
+from .tiers import MAX_SECONDS, PROBE_ONLY_MARGIN, THRESHOLDS, TIME_BUDGET, WORKLOADS, classify, workload_args
+
+__all__ = ["TierResult", "measure_tier"]
+
+
+@dataclass
+class TierResult:
+    tier: str | None
+    ratio: float | None
+    student_seconds: float | None = None
+    reference_seconds: float | None = None
+    clock: str = ""
+    message: str = ""
+
+
+def _reference_seconds(spec, args) -> tuple[float, object]:
+    """The reference's time on ``args`` plus what moving ``args`` and the answer costs (see module doc)."""
+    with single_threaded():
+        t0 = time.thread_time()
+        w0 = time.perf_counter()
+        out = spec.reference(*args)
+        cpu, wall = time.thread_time() - t0, time.perf_counter() - w0
+    return (cpu if cpu > 0 else wall), out
+
+
+def _agrees(got, want) -> bool:
+    return (isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype.kind == "f"
+            and bool(close_enough(got, want, 9 * 64, 1.0 + float(np.abs(want).max(initial=0))).all()))
+
+
+@contextmanager
+def _trusted_baseline(limits, policy):
+    """A fresh child that runs only the grader's own do-nothing function (the student cannot inflate it);
+    yields ``measure(calls, like, slot)``: what a request of these calls costs around the calls."""
+    def source(like):
+        return (f"import numpy as np\n\ndef baseline(*args):\n"
+                f"    return np.zeros({tuple(like.shape)!r}, dtype='{like.dtype.str}')\n")
+
+    runners: dict[tuple, Runner] = {}
+    try:
+        def measure(calls, like, slot):
+            key = (tuple(like.shape), like.dtype.str)
+            if key not in runners:
+                sub = Submission("<baseline>", [Source("baseline.py", source(like), "baseline.py")])
+                runners[key] = Runner(sub, ["baseline"], limits=limits, policy=policy)
+                runners[key].start()
+                runners[key].timed_calls("baseline", calls, slot)   # warm
+            result, secs, _ = runners[key].timed_calls("baseline", calls, slot)
+            return secs if isinstance(result, list) and secs > 0 else None
+        yield measure
+    finally:
+        for r in runners.values():
+            r.close()
+
+
+def _timed(runner, name, calls, slot):
+    """``(outputs or None, seconds, clock, error)`` of one timed request."""
+    result, secs, clock = runner.timed_calls(name, calls, slot)
+    if isinstance(result, list):
+        return [o.value for o in result], secs, clock, None
+    kind = (result.error or {}).get("type") if not result.ok else "a result that is not a float array"
+    return None, secs, clock, kind
+
+
+def _single(runner, name, args, want, slow_message: str | None):
+    """One timed call whose answer must agree with ``want``: ``(seconds, clock, None)``, or
+    ``(None, clock, TierResult)`` ending the measurement (``too-slow`` on a timeout when ``slow_message``
+    says why, else no tier)."""
+    outs, secs, clock, err = _timed(runner, name, [args], 2 * want.nbytes)
+    if err == "Timeout" and slow_message:
+        return None, clock, TierResult("too-slow", None, clock=clock, message=slow_message)
+    if err or not _agrees(outs[0], want):
+        return None, clock, TierResult(None, None, clock=clock,
+                                       message=f"the timing workload failed ({err or 'wrong answer'})")
+    return secs, clock, None
+
+
+#: A student's call measured as taking less than this share of the reference's time is not believed: no
+#: numpy code beats the compiled reference by that much, so such a time means a faked or broken clock.
+IMPLAUSIBLE_RATIO = 0.2
+
+
+def measure_tier(runner, spec, workload_name: str, seed: int | None = None, repeats: int = 5,
+                 batch: int = 16) -> TierResult:
+    """Tier of the student's ``spec.name`` on workload ``workload_name`` (see module docstring).
+
+    ``repeats`` requests of ``batch`` calls each, every call on fresh inputs and checked; the student's
+    time per call is the request's time less the trusted baseline, over ``batch``. The inputs come from
+    fresh OS randomness (``seed`` only for reproducible benchmarks), so nothing can precompute them. An
+    impossible measurement (a time of zero or less, a baseline that failed) gives no tier, with the reason.
+    """
+    steady_allocator()
+    wl = WORKLOADS[workload_name]
+    rng = np.random.default_rng(seed)
+
+    # One untimed call first: a submission that compiles (Numba) or caches on first use pays that once,
+    # as the reference did at set-up; its answer is still checked.
+    warm_args = workload_args(spec, wl.make(rng, 1))
+    _, clock, stop = _single(runner, spec.name, warm_args, spec.reference(*warm_args), None)
+    if stop:
+        return stop
+
+    probe_args = workload_args(spec, wl.make(rng, wl.probe))
+    _, probe_ref = _reference_seconds(spec, probe_args)
+    probe_s, clock, stop = _single(runner, spec.name, probe_args, probe_ref,
+                                   f"{wl.probe} of the workload's {wl.m} images took over {runner.timeout:g} s")
+    if stop:
+        return stop
+    predicted = probe_s * wl.m / wl.probe
+    if predicted > MAX_SECONDS:
+        return TierResult("too-slow", None, student_seconds=predicted, clock=clock,
+                          message=f"the whole workload would take about {predicted:.0f} s (limit {MAX_SECONDS:g} s)")
+    # One whole-workload call next (the probe's extrapolation overstates submissions whose cost is per
+    # position rather than per image): far beyond every bound, it decides alone.
+    full_args = workload_args(spec, wl.make(rng, wl.m))
+    ref_full, full_ref = _reference_seconds(spec, full_args)
+    ref_full = min([ref_full] + [_reference_seconds(spec, full_args)[0] for _ in range(2)])
+    one_s, clock, stop = _single(runner, spec.name, full_args, full_ref,
+                                 f"the workload ({wl.m} images) took over {runner.timeout:g} s")
+    if stop:
+        return stop
+    if one_s <= 0 or ref_full <= 0:
+        return TierResult(None, None, clock=clock, message="not measured: a call took no time (an impossible time)")
+    one_ratio = one_s / ref_full
+    if one_ratio > PROBE_ONLY_MARGIN * THRESHOLDS[workload_name][-1][1]:
+        return TierResult(classify(one_ratio, workload_name), round(one_ratio, 1), one_s, ref_full, clock,
+                          f"{one_s * 1e3:.0f} ms a call against the reference's {ref_full * 1e3:.2f} ms "
+                          f"({one_ratio:.0f}x; one call decides when it is this far past every bound)")
+    # Keep the timed part to about TIME_BUDGET seconds: fewer calls a request for slower submissions.
+    batch = max(1, min(batch, int(TIME_BUDGET / (repeats * max(one_s, 1e-6)))))
+
+    requests, baselines, reference = [], [], []
+    with _trusted_baseline(runner.limits, runner.policy) as baseline:
+        for _ in range(repeats):
+            calls = [workload_args(spec, wl.make(rng, wl.m)) for _ in range(batch)]   # fresh inputs, every call
+            wants = []
+            for args in calls:
+                ref_s, want = _reference_seconds(spec, args)
+                reference.append(ref_s)
+                wants.append(want)
+            slot = 2 * wants[0].nbytes
+            base = baseline(calls, wants[0], slot)
+            if base is None:
+                return TierResult(None, None, clock=clock, message="not measured: the trusted baseline failed")
+            baselines.append(base)
+            outs, secs, clock, err = _timed(runner, spec.name, calls, slot)
+            if err or not all(_agrees(o, w) for o, w in zip(outs, wants)):
+                return TierResult(None, None, clock=clock, message=f"a timed call failed ({err or 'wrong answer'})")
+            requests.append(secs)
+    # Subtract the cheapest the request cost was ever seen to be: never more than it really costs.
+    floor = min(baselines)
+    student = [(secs - floor) / batch for secs in requests]
+    if min(student) <= 0 or min(reference) <= 0:
+        return TierResult(None, None, clock=clock, message="not measured: a timed request took no longer than "
+                                                           "the empty baseline (an impossible time)")
+    s_med, r_med = statistics.median(student), statistics.median(reference)
+    ratio = s_med / r_med
+    if ratio < IMPLAUSIBLE_RATIO:
+        return TierResult(None, round(ratio, 3), s_med, r_med, clock,
+                          f"not measured: {ratio:.2f}x the reference's time is not possible for this workload")
+    return TierResult(classify(ratio, workload_name), round(ratio, 3), s_med, r_med, clock,
+                      f"{s_med * 1e3:.2f} ms a call against the reference's {r_med * 1e3:.2f} ms "
+                      f"({ratio:.1f}x, {clock} time)")
