@@ -29,6 +29,9 @@ CANONICAL = HERE / "canonical"
 CLASSES = {"pure_loops": "loops", "output_loops": "vectorized", "kernel_loops": "fast", "einsum": "fast",
            "reference": "reference-class"}
 FUNCTIONS = ("convolve_grayscale_same", "convolve", "pool")
+#: How check(fn, perf=True) names each class beside a student's own ratio (autograder/timing/canonical.json).
+LABELS = {"pure_loops": "pure loops", "output_loops": "loops over output positions",
+          "kernel_loops": "loops over kernel positions", "einsum": "sliding_window + einsum", "reference": "reference"}
 
 
 def _spin(stop):
@@ -45,7 +48,7 @@ def grade_once(name: str, fn: str, seed: int):
     exercise = next(e for e in registry.EXERCISES if fn in e.names)
     with Runner(sub, [fn], timeout=30) as runner:
         runner.start()
-        return measure_tier(runner, exercise.function(fn), exercise.tier_workload, seed=seed)
+        return measure_tier(runner, exercise.function(fn), exercise.workload, seed=seed)
 
 
 def main() -> int:
@@ -54,7 +57,8 @@ def main() -> int:
     ap.add_argument("--busy", type=int, default=0, help="of the runs, how many with the other core kept busy")
     ap.add_argument("--only", nargs="*", default=None, help="canonical classes to run")
     ap.add_argument("--functions", nargs="*", default=list(FUNCTIONS), help="functions (workloads) to run")
-    ap.add_argument("--write", metavar="FILE", help="also write the table as markdown (e.g. docs/tiers.md)")
+    ap.add_argument("--write", metavar="FILE", help="also write the table as markdown (e.g. docs/tiers.md) and "
+                    "the medians as autograder/timing/canonical.json")
     args = ap.parse_args()
     rows = []
     for name in args.only or CLASSES:
@@ -88,10 +92,20 @@ def main() -> int:
         import datetime as dt
         import platform
 
-        from autograder.timing.tiers import THRESHOLDS
+        import json
 
-        bounds = "; ".join(f"{w}: " + ", ".join(f"{t} <= {b:g}" for t, b in v) for w, v in THRESHOLDS.items()
-                           if w in ("gray", "bank", "pool"))
+        from autograder.timing.tiers import workloads
+
+        bounds = "; ".join(f"{w.name}: " + ", ".join(f"{t} <= {b:g}" for t, b in w.bounds)
+                           for w in workloads().values() if w.name in ("gray", "bank", "pool"))
+        medians: dict[str, dict[str, float]] = {}
+        for name, fn, _, _, _, span in rows:
+            if span != "-":
+                wl = next(e for e in registry.EXERCISES if fn in e.names).workload.name
+                medians.setdefault(wl, {})[LABELS[name]] = float(span.split(" / ")[1])
+        canonical = Path(__file__).resolve().parent.parent / "autograder" / "timing" / "canonical.json"
+        canonical.write_text(json.dumps({"about": json.loads(canonical.read_text())["about"], "ratios": medians},
+                                        indent=2) + "\n")
         head = [
             "# Performance tiers: calibration and stability",
             "",

@@ -126,9 +126,8 @@ def _after_call(message: str) -> str:
 
 def _tier_points(e) -> float:
     from ..exercises import registry
-    from ..timing.tiers import tier_points
 
-    return tier_points(registry.get(e.slug), e.tier)
+    return registry.get(e.slug).tier_points(e.tier)
 
 
 def _tier_max(e) -> float:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ..exercises import registry
 from ..grading.results import SubmissionResult
-from ..timing.tiers import tier_points
 
 __all__ = ["Written", "write_scores"]
 
@@ -28,7 +27,7 @@ class Written:
 
 def _split(exercise_result) -> tuple[float, float]:
     """(correctness + rules points, tier points) of one exercise's result."""
-    tier = tier_points(registry.get(exercise_result.slug), exercise_result.tier)
+    tier = registry.get(exercise_result.slug).tier_points(exercise_result.tier)
     return exercise_result.score - tier, tier
 
 

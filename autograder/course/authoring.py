@@ -164,9 +164,8 @@ def render_numbers(text: str, where: str = "") -> str:
 def autograde_source(slug: str) -> str:
     """The code of the autograded cell of exercise ``slug``, from the registry."""
     ex = registry.get(slug)
-    pts = ex.points
-    parts = f"{pts.correctness:g} for the cases" + (f", {pts.rules:g} for the rules" if ex.loop_budget is not None
-                                                      else "")
+    rules = sum(ex.rule_points.values())
+    parts = f"{ex.points.correctness:g} for the cases" + (f", {rules:g} for the rules" if rules else "")
     head = [f"# Autograded: {ex.title}, {ex.max_score:g} points ({parts}). This cell is locked.",
             "from autograder import autograde", ""]
     if ex.answers:

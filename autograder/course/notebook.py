@@ -16,49 +16,51 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import copy
+import html
 import inspect
 import io
 import os
 import re
 import textwrap
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from ..exercises import registry
-from ..grading.cases import Case, hidden_cases, public_cases
-from ..grading.diagnose import hint, judge, ranked
-from ..grading.expected import expected
+from ..exercises.model import Exercise
+from ..exercises.policy import ALLOWED_IMPORTS
 from ..formats.html import exercise_html
-from ..exercises.registry import ALLOWED_IMPORTS
-from ..grading.results import CaseResult, ExerciseResult, RuleResult
+from ..grading.cases import hidden_cases, public_cases
+from ..grading.core import grade_cases
+from ..grading.results import ExerciseResult, RuleResult
 from ..grading.rules import check_rules
-from ..sandbox import Outcome
-from ..sandbox.runtime.stubs import not_started
+from ..grading.runner import InProcess
 from ..grading.submission import Source, Submission
 
 __all__ = ["check", "autograde", "kernel_rules", "CheckReport", "Score"]
 
 
 class CheckReport:
-    """What :func:`check` found: an :class:`~autograder.grading.results.ExerciseResult` and pictures."""
+    """What :func:`check` found: the grading core's :class:`~autograder.grading.results.ExerciseResult` (the
+    grader's own verdicts, diagnoses and message for these cases), pictures, and notes for the notebook
+    only (what to do next, what the run wrote to stderr)."""
 
-    def __init__(self, result: ExerciseResult, pictures: dict[str, str]):
+    def __init__(self, result: ExerciseResult, pictures: dict[str, str], notes: list[str] | None = None):
         self.result = result
         self.pictures = pictures
+        self.notes = list(notes or [])
 
     @property
     def passed(self) -> bool:
         return self.result.passed == self.result.total
 
     def _repr_html_(self) -> str:
-        return exercise_html(self.result, self.pictures)
+        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
+        return notes + exercise_html(self.result, self.pictures)
 
     def __str__(self) -> str:
         r = self.result
-        lines = [f"{r.slug}: {r.passed} of {r.total} cases pass", r.message]
+        lines = [f"{r.slug}: {r.passed} of {r.total} cases pass", *self.notes, r.message]
         for c in r.cases:
             mark = "ok  " if c.passed else "FAIL"
             lines.append(f"  {mark} {c.name:10} {'' if c.passed else c.stage + ': ' + c.message}")
@@ -74,17 +76,6 @@ def _exercise_for(target) -> tuple[registry.Exercise, str | None]:
             return exercise, name
     known = ", ".join(n for e in registry.EXERCISES for n in e.names if e.functions)
     raise ValueError(f"check: {name!r} is not an exercise function; expected one of {known}")
-
-
-def _run(fn, case: Case) -> Outcome:
-    args = copy.deepcopy(case.args)
-    try:
-        value = fn(*[("".join(list(a)) if type(a) is str else a) for a in args])
-    except Exception as exc:  # noqa: BLE001 - the student's error is the feedback
-        return Outcome(False, error={"type": type(exc).__name__, "message": str(exc)[:500]})
-    if (stub := not_started(fn, value)) is not None:
-        return Outcome(False, error=stub)
-    return Outcome(True, value=value, args_after=tuple(args))
 
 
 def _picture(want: np.ndarray, got) -> str | None:
@@ -144,9 +135,9 @@ def _perf(exercise, fn) -> tuple[str, str]:
     import time
 
     from ..reference import single_threaded
-    from ..timing.tiers import CANONICAL_RATIOS, WORKLOADS, classify, workload_args
+    from ..timing.tiers import canonical_ratios, classify, workload_args
 
-    wl = WORKLOADS[exercise.tier_workload]
+    wl = exercise.workload
     spec = exercise.functions[0]
     rng = np.random.default_rng(0)
     fn(*workload_args(spec, wl.make(rng, 1)))
@@ -161,28 +152,26 @@ def _perf(exercise, fn) -> tuple[str, str]:
             fn(*args)
             mine.append(time.perf_counter() - t0)
     ratio = statistics.median(mine) / statistics.median(ref)
-    tier = classify(ratio, exercise.tier_workload)
+    tier = classify(ratio, wl)
     text = (f"Tier: {tier}: {statistics.median(mine) * 1e3:.2f} ms against the reference's "
             f"{statistics.median(ref) * 1e3:.2f} ms ({ratio:.1f}x) on {wl.m} images")
-    bars = dict(CANONICAL_RATIOS.get(exercise.tier_workload, {}))
+    bars = canonical_ratios(wl)
     bars["you"] = ratio
-    return tier, text + _bar_chart(bars, exercise.tier_workload)
+    return tier, text + _bar_chart(bars, wl)
 
 
-def _bar_chart(ratios: dict[str, float], workload: str) -> str:
+def _bar_chart(ratios: dict[str, float], workload) -> str:
     try:
         from matplotlib.figure import Figure   # not pyplot: the notebook's own backend stays as it is
     except ImportError:
         return ""
-    from ..timing.tiers import THRESHOLDS
-
     names = list(ratios)
     fig = Figure(figsize=(6, 0.35 * len(names) + 1))
     ax = fig.subplots()
     ax.barh(names, [max(ratios[n], 0.1) for n in names],
             color=["#cf222e" if n == "you" else "#8c959f" for n in names])
     ax.set_xscale("log")
-    for tier, bound in THRESHOLDS[workload]:
+    for tier, bound in workload.bounds:
         ax.axvline(bound, color="#0969da", lw=0.8, ls="--")
         ax.text(bound, len(names) - 0.5, f" {tier} | ", fontsize=7, ha="right", color="#0969da")
     ax.set_xlabel("time / reference time (log scale; shorter is faster)")
@@ -193,53 +182,32 @@ def _bar_chart(ratios: dict[str, float], workload: str) -> str:
             f"src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'/>")
 
 
-def _evaluate(exercise: registry.Exercise, functions: dict, answers: dict, cases: list[Case],
-              rules: list[RuleResult] | None = None) -> CheckReport:
-    """Run ``cases`` on the student's ``functions`` (name -> callable) and ``answers`` (name -> value)."""
-    results, diagnoses, pictures, first_fail = [], Counter(), {}, None
-    for case in cases:
-        if case.is_answer:
-            outcome = Outcome(True, value=answers[case.function]) if case.function in answers else \
-                Outcome(False, error={"type": "NameError", "message": f"pass {case.function}=... to check()"})
-        elif case.function in functions:
-            outcome = _run(functions[case.function], case)
-        else:
-            outcome = Outcome(False, error={"type": "NameError", "message": f"pass {case.function} to check()"})
-        want = expected(case)
-        spec_names = () if case.is_answer else tuple(p.name for p in exercise.function(case.function).params)
-        verdict, found = judge(case, want, outcome, spec_names)
-        diagnoses.update(found)
+def _not_started(result: ExerciseResult) -> str | None:
+    """What to do next, when the first failure is a function or answer not written yet."""
+    first = next((c for c in result.cases if not c.passed), None)
+    if first is None or not first.message.endswith(("is not implemented yet", "is not answered yet")):
+        return None
+    what = "answer" if first.message.endswith("answered yet") else "function"
+    return f"Not implemented yet: write the {what} above, then run this check again."
+
+
+def _evaluate(exercise: Exercise, functions: dict, answers: dict, cases,
+              rules: list[RuleResult] | None = None, sub: Submission | None = None) -> CheckReport:
+    """Grade ``cases`` with the grading core, on the student's ``functions`` (name -> callable) and
+    ``answers`` (name -> value) called here; pictures of each public case that came back wrong."""
+    pictures = {}
+
+    def observe(case, want, outcome, verdict):
         if not verdict.passed and outcome.ok and not case.is_answer and not case.hidden \
                 and isinstance(want, np.ndarray):
-            pic = _picture(want, outcome.value)
-            if pic:
+            if pic := _picture(want, outcome.value):
                 pictures[case.name] = pic
-        if not verdict.passed and first_fail is None:
-            first_fail = verdict
-        results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
-                                  function=case.function, note=case.note))
-    passed = sum(r.passed for r in results)
-    rules = rules or []
-    ordered = ranked(diagnoses)
-    if first_fail is not None and first_fail.message.endswith(("is not implemented yet", "is not answered yet")):
-        what = "answer" if exercise.answers else "function"
-        message = f"Not implemented yet: write the {what} above, then run this check again."
-        if passed:
-            message = f"{passed} of {len(results)} cases pass. {first_fail.message}."
-    elif passed == len(results):
-        message = f"All {len(results)} cases pass."
-    else:
-        message = f"{passed} of {len(results)} cases pass. {first_fail.message}."
-        if ordered:
-            message += f" Likely cause: {hint(ordered[0])}"
-    broken = [r for r in rules if not r.passed]
-    if broken and passed:
-        message += " Rules: " + "; ".join(r.message for r in broken) + "."
-    score = exercise.score(passed, len(results), [r.id for r in rules if r.passed])
-    result = ExerciseResult(exercise.slug, "passed" if passed == len(results) else "failed", round(score, 4),
-                            exercise.points.correctness + (exercise.points.rules if rules else 0.0), passed,
-                            len(results), rules=rules, diagnoses=ordered, message=message, cases=results)
-    return CheckReport(result, pictures)
+
+    if sub is None:   # nothing to read the rules from: none are reported
+        sub, rules = Submission("notebook", []), rules or []
+    result = grade_cases(exercise, cases, InProcess(functions, answers), sub, rules=rules, observe=observe)
+    advice = _not_started(result)
+    return CheckReport(result, pictures, [advice] if advice else [])
 
 
 def _show(report: CheckReport) -> None:
@@ -290,8 +258,9 @@ def check(target, *, exercise: str | None = None, hidden: int = 3, student: str 
     if only is not None and ex.functions:
         cases = [c for c in cases if c.function == only]
     functions = {only: target} if callable(target) and only else {}
-    report = _evaluate(ex, functions, answers, cases, kernel_rules(ex, functions) if functions else None)
-    if perf and report.passed and ex.tier_workload and callable(target):
+    sub = kernel_source(functions)
+    report = _evaluate(ex, functions, answers, cases, kernel_rules(ex, functions, sub) or [], sub)
+    if perf and report.passed and ex.workload and callable(target):
         report.result.tier, perf_html = _perf(ex, target)
         report.result.message += " " + perf_html.split("<br/>")[0]
         report.pictures["perf"] = perf_html
@@ -362,12 +331,13 @@ def autograde(slug: str, *functions, hidden: bool = False, student: str | None =
     cases = public_cases(slug) + (hidden_cases(slug, student) if hidden else [])
     captured = io.StringIO()
     with contextlib.redirect_stderr(captured):
-        report = _evaluate(ex, fns, answers, cases, kernel_rules(ex, fns) if ex.functions else None)
+        sub = kernel_source(fns)
+        report = _evaluate(ex, fns, answers, cases, kernel_rules(ex, fns, sub) or [], sub)
     if hidden and ex.functions:
-        report.result.message += f" Hidden cases drawn for student {student!r}."
+        report.notes.append(f"Hidden cases drawn for student {student!r}.")
     text = captured.getvalue().strip()
     if text:
-        report.result.message += f" (Written to stderr while grading: {text[:300]})"
+        report.notes.append(f"Written to stderr while grading: {text[:300]}")
     return Score(report.result.score, report)
 
 
@@ -406,8 +376,31 @@ def _helpers(functions) -> list:
     return list(seen.values())
 
 
-def kernel_rules(exercise: registry.Exercise, functions: dict) -> list[RuleResult] | None:
-    """The exercise's rules for functions defined in this kernel, read from their source.
+def kernel_source(functions: dict) -> Submission | None:
+    """The source of ``functions`` (name -> function defined in this kernel) and of the notebook functions
+    they use, as a submission the grading core reads (rules, ``is`` comparisons); None when the source
+    cannot be read. A function checked as another (``check(first_try, exercise=...)``) is read under the
+    catalogue name."""
+    if not functions:
+        return None
+    fns = _helpers(functions.values())
+    renamed = {fn.__name__: name for name, fn in functions.items() if getattr(fn, "__name__", name) != name}
+    try:
+        texts = [textwrap.dedent(inspect.getsource(f)) for f in fns]
+    except (OSError, TypeError):
+        return None
+    sub = Submission("notebook", [
+        Source(label=f"`{f.__name__}`", path="notebook",
+               text=re.sub(rf"^def {re.escape(f.__name__)}\(", f"def {renamed[f.__name__]}(", t, count=1, flags=re.M)
+               if f.__name__ in renamed else t)
+        for f, t in zip(fns, texts)])
+    sub.__dict__["_functions"] = fns
+    return sub
+
+
+def kernel_rules(exercise: Exercise, functions: dict, sub: Submission | None = None) -> list[RuleResult] | None:
+    """The exercise's rules for functions defined in this kernel, read from their source
+    (:func:`kernel_source`, or ``sub`` made by it).
 
     The loop budget and the calls come from :func:`autograder.grading.rules.check_rules` on the functions' own
     source (and the notebook functions they use); imports also count the names those functions take from
@@ -416,21 +409,12 @@ def kernel_rules(exercise: registry.Exercise, functions: dict) -> list[RuleResul
     """
     if exercise.loop_budget is None or not functions:
         return None
-    fns = _helpers(functions.values())
-    renamed = {fn.__name__: name for name, fn in functions.items() if getattr(fn, "__name__", name) != name}
-    try:
-        texts = [textwrap.dedent(inspect.getsource(f)) for f in fns]
-    except (OSError, TypeError):
+    sub = sub or kernel_source(functions)
+    if sub is None:
         return None
-    # checked as another function (check(first_try, exercise=...)): read it under the catalogue name
-    sub = Submission("notebook", [
-        Source(label=f"`{f.__name__}`", path="notebook",
-               text=re.sub(rf"^def {re.escape(f.__name__)}\(", f"def {renamed[f.__name__]}(", t, count=1, flags=re.M)
-               if f.__name__ in renamed else t)
-        for f, t in zip(fns, texts)])
     rules = check_rules(sub, exercise)
     used = []
-    for fn in fns:
+    for fn in sub.__dict__["_functions"]:
         for name in _global_names(fn.__code__):
             obj = fn.__globals__.get(name)
             origin = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None) \

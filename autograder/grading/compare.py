@@ -13,16 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cases import Case
-from .expected import terms
+from ..sandbox.runner import Outcome
 from ..sandbox.runtime.protocol import Opaque
-from ..sandbox import Outcome
+from .cases import Case
+from .results import Stage
 from ..sandbox.runtime.stubs import UNANSWERED
 
 __all__ = ["Verdict", "STAGES", "HIDDEN_MESSAGES", "describe_call", "describe_value", "check", "close_enough",
            "difference"]
 
-STAGES = ("exists", "runs", "ndarray", "shape", "dtype", "values", "unchanged")
+STAGES = tuple(Stage)
 _EPS32 = float(np.finfo(np.float32).eps)
 
 
@@ -31,7 +31,7 @@ class Verdict:
     """The result of one case: passed, or the stage that failed and why."""
 
     passed: bool
-    stage: str
+    stage: Stage
     message: str
 
 
@@ -101,71 +101,71 @@ def difference(got: np.ndarray, want: np.ndarray, ok: np.ndarray, hidden: bool =
 
 def _check_array(case: Case, want: np.ndarray, got, call: str) -> Verdict:
     if not isinstance(got, np.ndarray):
-        return Verdict(False, "ndarray", f"{call} returned {describe_value(got)}; expected an ndarray of shape "
+        return Verdict(False, Stage.NDARRAY, f"{call} returned {describe_value(got)}; expected an ndarray of shape "
                                          f"{want.shape}")
     if got.shape != want.shape:
-        return Verdict(False, "shape", f"{call} returned shape {got.shape}; expected {want.shape}")
+        return Verdict(False, Stage.SHAPE, f"{call} returned shape {got.shape}; expected {want.shape}")
     if got.dtype.kind != "f":
-        return Verdict(False, "dtype", f"{call} returned dtype {got.dtype}; expected floats ({want.dtype}): "
+        return Verdict(False, Stage.DTYPE, f"{call} returned dtype {got.dtype}; expected floats ({want.dtype}): "
                                        "integer outputs truncate the products")
     if not np.isfinite(got).all():
-        return Verdict(False, "values", f"{call} returned {int((~np.isfinite(got)).sum())} NaN or infinite values")
-    ok = close_enough(got, want, terms(case), _magnitude(case))
+        return Verdict(False, Stage.VALUES, f"{call} returned {int((~np.isfinite(got)).sum())} NaN or infinite values")
+    ok = close_enough(got, want, case.terms, _magnitude(case))
     if not ok.all():
-        return Verdict(False, "values", f"{call}: {difference(got, want, ok, case.hidden)}")
-    return Verdict(True, "values", "")
+        return Verdict(False, Stage.VALUES, f"{call}: {difference(got, want, ok, case.hidden)}")
+    return Verdict(True, Stage.VALUES, "")
 
 
 def _check_scalar(case: Case, want, got, call: str) -> Verdict:
     shown = "" if case.hidden else f" {want}"
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Number):
-        return Verdict(False, "ndarray", f"{call} returned {describe_value(got)}; expected an int")
+        return Verdict(False, Stage.NDARRAY, f"{call} returned {describe_value(got)}; expected an int")
     if isinstance(want, numbers.Integral) and not isinstance(got, numbers.Integral):
         if float(got) == want:
-            return Verdict(False, "dtype", f"{call} returned {got!r}, a {type(got).__name__}; expected the int{shown} "
+            return Verdict(False, Stage.DTYPE, f"{call} returned {got!r}, a {type(got).__name__}; expected the int{shown} "
                                            "(use // rather than / to keep integers)")
-        return Verdict(False, "values", f"{call} returned {got!r}, a {type(got).__name__}; the answer is an int"
+        return Verdict(False, Stage.VALUES, f"{call} returned {got!r}, a {type(got).__name__}; the answer is an int"
                                         + ("" if case.hidden else f", {want}"))
     if got != want:
-        return Verdict(False, "values", f"{call} returned {got!r}" + ("; that is not the answer" if case.hidden
+        return Verdict(False, Stage.VALUES, f"{call} returned {got!r}" + ("; that is not the answer" if case.hidden
                                                                        else f"; expected {want}"))
-    return Verdict(True, "values", "")
+    return Verdict(True, Stage.VALUES, "")
 
 
 def _check_answer(case: Case, want, got, call: str) -> Verdict:
     if isinstance(want, float):
-        if isinstance(got, numbers.Number) and not isinstance(got, bool) and abs(float(got) - want) < 1e-6:
-            return Verdict(True, "values", "")
-        return Verdict(False, "values", f"{call} is {describe_value(got)}; expected a different number")
+        if isinstance(got, numbers.Number) and not isinstance(got, bool) and abs(float(got) - want) < case.spec.tolerance:
+            return Verdict(True, Stage.VALUES, "")
+        return Verdict(False, Stage.VALUES, f"{call} is {describe_value(got)}; expected a different number")
     if isinstance(want, np.ndarray):
         try:
             arr = np.asarray(got, dtype=np.float64)
         except (TypeError, ValueError):
-            return Verdict(False, "ndarray", f"{call} is {describe_value(got)}; expected a {want.shape} array")
+            return Verdict(False, Stage.NDARRAY, f"{call} is {describe_value(got)}; expected a {want.shape} array")
         if arr.shape != want.shape:
-            return Verdict(False, "shape", f"{call} has shape {arr.shape}; expected {want.shape}")
-        ok = np.abs(arr - want) < 1e-6
+            return Verdict(False, Stage.SHAPE, f"{call} has shape {arr.shape}; expected {want.shape}")
+        ok = np.abs(arr - want) < case.spec.tolerance
         if not ok.all():
-            return Verdict(False, "values", f"{call}: {int((~ok).sum())} of {want.size} values are not right yet")
-        return Verdict(True, "values", "")
+            return Verdict(False, Stage.VALUES, f"{call}: {int((~ok).sum())} of {want.size} values are not right yet")
+        return Verdict(True, Stage.VALUES, "")
     # lists of shapes or counts
     try:
         norm = [tuple(int(v) for v in x) if isinstance(x, (tuple, list)) else int(x) for x in got]
     except (TypeError, ValueError):
-        return Verdict(False, "ndarray", f"{call} is {describe_value(got)}; expected a list of {len(want)} entries")
+        return Verdict(False, Stage.NDARRAY, f"{call} is {describe_value(got)}; expected a list of {len(want)} entries")
     if len(norm) != len(want):
-        return Verdict(False, "shape", f"{call} has {len(norm)} entries; expected {len(want)} (one per layer)")
+        return Verdict(False, Stage.SHAPE, f"{call} has {len(norm)} entries; expected {len(want)} (one per layer)")
     wrong = [i + 1 for i, (a, b) in enumerate(zip(norm, want)) if a != b]
     if wrong:
-        return Verdict(False, "values", f"{call}: layer(s) {', '.join(map(str, wrong))} not right yet")
-    return Verdict(True, "values", "")
+        return Verdict(False, Stage.VALUES, f"{call}: layer(s) {', '.join(map(str, wrong))} not right yet")
+    return Verdict(True, Stage.VALUES, "")
 
 
 def _unchanged(case: Case, after: tuple) -> Verdict | None:
     for i, (before, now) in enumerate(zip(case.args, after)):
         if isinstance(before, np.ndarray) and isinstance(now, np.ndarray):
             if before.shape != now.shape or not np.array_equal(before, now, equal_nan=True):
-                return Verdict(False, "unchanged", f"argument {i + 1} ({before.shape} {before.dtype}) was modified "
+                return Verdict(False, Stage.UNCHANGED, f"argument {i + 1} ({before.shape} {before.dtype}) was modified "
                                                   "in place; work on a copy (np.pad returns a new array)")
     return None
 
@@ -174,12 +174,12 @@ def _unchanged(case: Case, after: tuple) -> Verdict | None:
 #: student's code returned, raised or printed (a function can encode its hidden inputs in any of them:
 #: an exception's text or class name, a returned string, a shape, which values differ).
 HIDDEN_MESSAGES = {
-    "runs": "raised an exception",
-    "ndarray": "returned a value of the wrong type",
-    "shape": "returned an array of the wrong shape",
-    "dtype": "returned an integer array; expected floats",
-    "values": "returned wrong values",
-    "unchanged": "modified an input array in place; work on a copy",
+    Stage.RUNS: "raised an exception",
+    Stage.NDARRAY: "returned a value of the wrong type",
+    Stage.SHAPE: "returned an array of the wrong shape",
+    Stage.DTYPE: "returned an integer array; expected floats",
+    Stage.VALUES: "returned wrong values",
+    Stage.UNCHANGED: "modified an input array in place; work on a copy",
 }
 
 
@@ -199,7 +199,7 @@ def check(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = ())
     if verdict.passed or not case.hidden:
         return verdict
     message = f"`{case.function}` on a hidden case {HIDDEN_MESSAGES.get(verdict.stage, 'failed')}"
-    if verdict.stage == "runs" and not outcome.ok:
+    if verdict.stage == Stage.RUNS and not outcome.ok:
         err = outcome.error or {}
         kind = err.get("type", "")
         if outcome.by_grader and kind in ("Timeout", "BudgetSpent"):
@@ -218,13 +218,13 @@ def _staged(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = (
         err = outcome.error or {}
         kind = err.get("type", "Error")
         if kind == "NotImplementedError":
-            return Verdict(False, "runs", f"{case.function} is not implemented yet")
+            return Verdict(False, Stage.RUNS, f"{case.function} is not implemented yet")
         where = f" at line {err['line']} ({err.get('code', '').strip()})" if err.get("line") else ""
-        return Verdict(False, "runs", f"{call} raised {kind}: {err.get('message', '')}{where}")
+        return Verdict(False, Stage.RUNS, f"{call} raised {kind}: {err.get('message', '')}{where}")
     got = outcome.value
     if case.is_answer:
         if got is UNANSWERED or isinstance(got, Opaque) and got.type_name == "ellipsis":
-            return Verdict(False, "runs", f"{case.function} is not answered yet")
+            return Verdict(False, Stage.RUNS, f"{case.function} is not answered yet")
         return _check_answer(case, want, got, call)
     if isinstance(want, np.ndarray):
         verdict = _check_array(case, want, got, call)

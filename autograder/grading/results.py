@@ -10,24 +10,72 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
-__all__ = ["SCHEMA", "CaseResult", "RuleResult", "ExerciseResult", "SubmissionResult", "write_atomic"]
+__all__ = ["SCHEMA", "Status", "Stage", "Tier", "Breakdown", "CaseResult", "RuleResult", "ExerciseResult",
+           "SubmissionResult", "write_atomic"]
 
 SCHEMA = "convcourse.results/1"
-STATUSES = ("passed", "failed", "error", "missing")
-TIERS = ("loops", "vectorized", "fast", "reference-class", "too-slow")
+
+
+class Status(StrEnum):
+    """How an exercise went: every case passed, some failed, it could not be graded, or it is absent."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    MISSING = "missing"
+
+
+class Stage(StrEnum):
+    """The staged checks of one case, in order (SPEC §3): the first that fails is the verdict."""
+
+    EXISTS = "exists"
+    RUNS = "runs"
+    NDARRAY = "ndarray"
+    SHAPE = "shape"
+    DTYPE = "dtype"
+    VALUES = "values"
+    UNCHANGED = "unchanged"
+
+
+class Tier(StrEnum):
+    """Performance tiers, fastest first; ``too-slow`` when the workload would not finish in time."""
+
+    REFERENCE_CLASS = "reference-class"
+    FAST = "fast"
+    VECTORIZED = "vectorized"
+    LOOPS = "loops"
+    TOO_SLOW = "too-slow"
+
+
+@dataclass
+class Breakdown:
+    """Where an exercise's score came from: correct cases, kept rules, the measured tier."""
+
+    correctness: float = 0.0
+    rules: float = 0.0
+    tier: float = 0.0
+
+    def to_json(self) -> dict:
+        return {"correctness": round(self.correctness, 4), "rules": round(self.rules, 4),
+                "tier": round(self.tier, 4)}
 
 
 @dataclass
 class CaseResult:
+    """One case's verdict. ``name`` is its place in the run (``public-3``); ``id`` is the exercise's own,
+    stable name for it (``same-even-kernel``), the same for every student and every version that keeps it."""
+
     name: str
     hidden: bool
     passed: bool
-    stage: str
+    stage: Stage
     message: str
     function: str = ""
     note: str = ""
+    id: str = ""
 
 
 @dataclass
@@ -41,28 +89,29 @@ class RuleResult:
 @dataclass
 class ExerciseResult:
     slug: str
-    status: str
+    status: Status
     score: float
     max_score: float
     passed: int
     total: int
-    tier: str | None = None
+    tier: Tier | None = None
     ratio: float | None = None
     rules: list[RuleResult] = field(default_factory=list)
     diagnoses: list[str] = field(default_factory=list)
     message: str = ""
     cases: list[CaseResult] = field(default_factory=list)
+    points: Breakdown = field(default_factory=Breakdown)
 
     def to_json(self) -> dict:
         return {
             "slug": self.slug, "status": self.status, "score": round(self.score, 4),
             "max_score": round(self.max_score, 4),
             "correctness": {"passed": self.passed, "total": self.total},
-            "tier": self.tier, "ratio": self.ratio,
+            "points": self.points.to_json(), "tier": self.tier, "ratio": self.ratio,
             "rules": [{"id": r.id, "passed": r.passed, "message": r.message} for r in self.rules],
             "diagnoses": list(self.diagnoses), "message": self.message,
-            "cases": [{"name": c.name, "hidden": c.hidden, "passed": c.passed, "stage": c.stage, "message": c.message}
-                      for c in self.cases],
+            "cases": [{"name": c.name, "id": c.id, "hidden": c.hidden, "passed": c.passed, "stage": c.stage,
+                       "message": c.message} for c in self.cases],
         }
 
 
@@ -95,10 +144,12 @@ class SubmissionResult:
         exercises = []
         for e in data["exercises"]:
             exercises.append(ExerciseResult(
-                slug=e["slug"], status=e["status"], score=e["score"], max_score=e["max_score"],
-                passed=e["correctness"]["passed"], total=e["correctness"]["total"], tier=e["tier"],
-                ratio=e["ratio"], rules=[RuleResult(**r) for r in e["rules"]], diagnoses=e["diagnoses"],
-                message=e["message"], cases=[CaseResult(**c) for c in e["cases"]]))
+                slug=e["slug"], status=Status(e["status"]), score=e["score"], max_score=e["max_score"],
+                passed=e["correctness"]["passed"], total=e["correctness"]["total"],
+                tier=Tier(e["tier"]) if e["tier"] else None, ratio=e["ratio"],
+                rules=[RuleResult(**r) for r in e["rules"]], diagnoses=e["diagnoses"], message=e["message"],
+                cases=[CaseResult(**{**c, "stage": Stage(c["stage"])}) for c in e["cases"]],
+                points=Breakdown(**e.get("points", {}))))
         return cls(student=data["student"], submission=data["submission"], exercises=exercises,
                    isolation=data.get("isolation"))
 

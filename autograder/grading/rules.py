@@ -14,14 +14,14 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..exercises.registry import ALLOWED_IMPORTS, FORBIDDEN_CALLS, Exercise
+from ..exercises.model import Exercise
+from ..exercises.policy import ALLOWED_IMPORTS, FORBIDDEN_CALLS, FORBIDDEN_PACKAGES
 from ..sandbox.runtime.protocol import printable
 from .results import RuleResult
 from .submission import Source, Submission
 
 __all__ = ["Finding", "check_rules", "identity_comparisons", "function_nodes"]
 
-_FORBIDDEN_PREFIXES = ("scipy", "torch", "tensorflow", "keras", "jax", "autograder", "cv2", "skimage", "numba")
 _TYPE_NAMES = {"tuple", "list", "int", "float", "str", "dict", "bool", "set"}
 #: Builtins that run code made from a string at run time: no rule can read that code (its loops, its
 #: imports), so using them anywhere in a file breaks the rules of the exercises that file defines.
@@ -147,7 +147,7 @@ def _call_findings(src: Source, fn_node, aliases) -> list[Finding]:
     for node in _walk(src, fn_node):
         if isinstance(node, ast.Call):
             target = _dotted(node.func, aliases)
-            if target and (target in FORBIDDEN_CALLS or target.split(".")[0] in _FORBIDDEN_PREFIXES):
+            if target and (target in FORBIDDEN_CALLS or target.split(".")[0] in FORBIDDEN_PACKAGES):
                 out.append(Finding("forbidden-call", _snippet(src, node), f"calls {target}"))
     return out
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ..exercises.registry import ALLOWED_IMPORTS
+from ..exercises.policy import ALLOWED_IMPORTS
 from ..sandbox.runtime.protocol import printable
 
 __all__ = ["Source", "Submission", "SubmissionError", "load_submission", "notebook_code", "code_files", "read_file",

@@ -8,20 +8,33 @@ results for float32 images and float64 otherwise. Bad arguments raise ``ValueErr
 what was received and what was expected. :func:`single_threaded` is the mode the performance tiers time in.
 """
 
-from .convolution import (
-    convolve,
-    convolve_channels,
-    convolve_grayscale,
-    convolve_grayscale_padding,
-    convolve_grayscale_same,
-    convolve_grayscale_valid,
-    convolve_transpose,
-    depthwise_convolve,
-)
 from .geometry import axis_geometry, conv_output_size, same_padding, transpose_output_size
 from .params import conv_params, dense_params, depthwise_params, separable_params
-from .pooling import global_average_pool, pool
 from .threads import num_threads, single_thread_env, single_threaded, threads
+
+#: The functions that run Numba kernels, by module: imported on first use (PEP 562), so reading the
+#: catalogue, the worked examples' inputs or the sizes never loads Numba.
+_COMPILED = {
+    "convolution": ("convolve_grayscale_valid", "convolve_grayscale_same", "convolve_grayscale_padding",
+                    "convolve_grayscale", "convolve_channels", "convolve", "depthwise_convolve", "convolve_transpose"),
+    "pooling": ("pool", "global_average_pool"),
+}
+_MODULE_OF = {name: module for module, names in _COMPILED.items() for name in names}
+
+
+def __getattr__(name):
+    if name in _MODULE_OF:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_MODULE_OF))
+
 
 __all__ = [
     "convolve_grayscale_valid",

@@ -8,9 +8,22 @@
 - :mod:`.runtime`: everything the child itself runs (standard library and numpy only).
 """
 
-from .isolation import Isolation, Layer, Policy, SandboxUnavailable
-from .limits import CALL_SECONDS, Containment, Limits
-from .runner import Outcome, Runner
+from .limits import CALL_SECONDS, SUBMISSION_SECONDS, Containment, Limits
 
 __all__ = ["Runner", "Outcome", "Limits", "Containment", "Isolation", "Layer", "Policy", "SandboxUnavailable",
-           "CALL_SECONDS"]
+           "CALL_SECONDS", "SUBMISSION_SECONDS"]
+
+# The runner and the isolation layers (numpy, the probe) load on first use (PEP 562): the command line
+# reads the limits' defaults from here without them.
+_LAZY = {"Runner": "runner", "Outcome": "runner", "Isolation": "isolation", "Layer": "isolation",
+         "Policy": "isolation", "SandboxUnavailable": "isolation"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

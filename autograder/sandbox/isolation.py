@@ -30,6 +30,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 from dataclasses import dataclass
 from enum import Enum
 
@@ -215,6 +216,16 @@ def _probe(plan: Plan, limits: Limits) -> str | None:
             shutil.rmtree(d, ignore_errors=True)
 
 
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie: a killed grader whose parent died too stays a
+    zombie until init reaps it, which here can take seconds; its folders are already abandoned."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] not in (["Z"], ["X"])
+
+
 def sweep_private_folders() -> int:
     """Remove the private folders (``convcourse-{src,xchg,work}-<pid>-*``) of graders that no longer run:
     a grader killed mid-run (SIGKILL, a lost worker) could not remove its own. Returns how many went."""
@@ -227,7 +238,7 @@ def sweep_private_folders() -> int:
         for name in names:
             parts = name.split("-")
             if len(parts) >= 4 and parts[0] == "convcourse" and parts[1] in ("src", "xchg", "work") \
-                    and parts[2].isdigit() and not os.path.exists(f"/proc/{parts[2]}"):
+                    and parts[2].isdigit() and not _running(int(parts[2])):
                 shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
                 removed += 1
     return removed

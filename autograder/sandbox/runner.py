@@ -143,7 +143,7 @@ class Runner:
 
     def start(self) -> Outcome:
         """Start a child and load the sources; returns the load outcome (``found`` and ``errors``)."""
-        from ..exercises.registry import ALLOWED_IMPORTS
+        from ..exercises.policy import ALLOWED_IMPORTS
 
         if self.deadline is None:
             self.deadline = time.monotonic() + self.limits.submission_seconds

@@ -17,19 +17,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..exercises.model import Workload
 from ..grading.compare import close_enough
-from ..sandbox import Runner
+from ..grading.results import Tier
 from ..grading.submission import Source, Submission
 from ..reference import single_threaded
+from ..sandbox import Runner
 from ..sandbox.runtime.memory import steady_allocator
-from .tiers import MAX_SECONDS, PROBE_ONLY_MARGIN, THRESHOLDS, TIME_BUDGET, WORKLOADS, classify, workload_args
+from .tiers import MAX_SECONDS, ONE_CALL_MARGIN, TIME_BUDGET, classify, workload_args
 
 __all__ = ["TierResult", "measure_tier"]
 
 
 @dataclass
 class TierResult:
-    tier: str | None
+    tier: Tier | None
     ratio: float | None
     student_seconds: float | None = None
     reference_seconds: float | None = None
@@ -38,7 +40,8 @@ class TierResult:
 
 
 def _reference_seconds(spec, args) -> tuple[float, object]:
-    """The reference's time on ``args`` plus what moving ``args`` and the answer costs (see module doc)."""
+    """``(seconds, answer)`` of the reference on ``args``, single-threaded: this thread's CPU time (its wall
+    time where the CPU clock reads zero). Nothing is moved between processes, so nothing else is counted."""
     with single_threaded():
         t0 = time.thread_time()
         w0 = time.perf_counter()
@@ -104,9 +107,9 @@ def _single(runner, name, args, want, slow_message: str | None):
 IMPLAUSIBLE_RATIO = 0.2
 
 
-def measure_tier(runner, spec, workload_name: str, seed: int | None = None, repeats: int = 5,
+def measure_tier(runner, spec, wl: Workload, seed: int | None = None, repeats: int = 5,
                  batch: int = 16) -> TierResult:
-    """Tier of the student's ``spec.name`` on workload ``workload_name`` (see module docstring).
+    """Tier of the student's ``spec.name`` on the workload ``wl`` (see module docstring).
 
     ``repeats`` requests of ``batch`` calls each, every call on fresh inputs and checked; the student's
     time per call is the request's time less the trusted baseline, over ``batch``. The inputs come from
@@ -114,7 +117,6 @@ def measure_tier(runner, spec, workload_name: str, seed: int | None = None, repe
     impossible measurement (a time of zero or less, a baseline that failed) gives no tier, with the reason.
     """
     steady_allocator()
-    wl = WORKLOADS[workload_name]
     rng = np.random.default_rng(seed)
 
     # One untimed call first: a submission that compiles (Numba) or caches on first use pays that once,
@@ -146,8 +148,8 @@ def measure_tier(runner, spec, workload_name: str, seed: int | None = None, repe
     if one_s <= 0 or ref_full <= 0:
         return TierResult(None, None, clock=clock, message="not measured: a call took no time (an impossible time)")
     one_ratio = one_s / ref_full
-    if one_ratio > PROBE_ONLY_MARGIN * THRESHOLDS[workload_name][-1][1]:
-        return TierResult(classify(one_ratio, workload_name), round(one_ratio, 1), one_s, ref_full, clock,
+    if one_ratio > ONE_CALL_MARGIN * wl.bounds[-1][1]:
+        return TierResult(classify(one_ratio, wl), round(one_ratio, 1), one_s, ref_full, clock,
                           f"{one_s * 1e3:.0f} ms a call against the reference's {ref_full * 1e3:.2f} ms "
                           f"({one_ratio:.0f}x; one call decides when it is this far past every bound)")
     # Keep the timed part to about TIME_BUDGET seconds: fewer calls a request for slower submissions.
@@ -182,6 +184,6 @@ def measure_tier(runner, spec, workload_name: str, seed: int | None = None, repe
     if ratio < IMPLAUSIBLE_RATIO:
         return TierResult(None, round(ratio, 3), s_med, r_med, clock,
                           f"not measured: {ratio:.2f}x the reference's time is not possible for this workload")
-    return TierResult(classify(ratio, workload_name), round(ratio, 3), s_med, r_med, clock,
+    return TierResult(classify(ratio, wl), round(ratio, 3), s_med, r_med, clock,
                       f"{s_med * 1e3:.2f} ms a call against the reference's {r_med * 1e3:.2f} ms "
                       f"({ratio:.1f}x, {clock} time)")

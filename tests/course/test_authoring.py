@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograder.exercises import registry
+from autograder.exercises.model import REQUIRED
 from autograder.course.authoring import (
     BuildError, autograde_source, build, lesson_notebook, lessons, parse_lesson, render_numbers,
 )
@@ -78,7 +79,7 @@ def test_model_answers_have_the_catalogue_signatures():
             params = list(inspect.signature(namespace[spec.name]).parameters.values())
             assert [p.name for p in params] == [p.name for p in spec.params], spec.name
             for p, want in zip(params, spec.params):
-                expected = inspect.Parameter.empty if want.default is registry.REQUIRED else want.default
+                expected = inspect.Parameter.empty if want.default is REQUIRED else want.default
                 assert p.default == expected, (spec.name, p.name)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.exercises import registry
-from autograder.grading.cases import all_cases, hidden_cases, public_cases
-from autograder.grading.expected import expected, named_args
+from autograder.grading.cases import all_cases, expected, hidden_cases, public_cases
 
 
 def _same(a, b):
@@ -37,7 +36,7 @@ def test_edge_cases_of_spec_section_3_are_covered():
     for slug in ("convolve_grayscale_valid", "convolve_grayscale_same", "convolve_grayscale_padding",
                  "convolve_grayscale", "convolve_channels", "convolve", "pool"):
         for c in all_cases(slug, "dave"):
-            v = named_args(c)
+            v = c.named
             x = np.asarray(v["images"])
             k = v.get("kernel", v.get("kernels"))
             kshape = np.asarray(k).shape[:2] if k is not None else tuple(v["kernel_shape"])

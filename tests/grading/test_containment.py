@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import autograder.grading.core as core
 import autograder.grading.grade as grade
 from autograder.grading.grade import grade_path
 
@@ -11,15 +12,15 @@ SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "04_pooling.py"
 
 
 def test_a_case_the_grader_cannot_check_fails_alone(monkeypatch):
-    real, calls = grade.judge, []
+    real, calls = core.judge, []
 
-    def flaky(case, *args, **kwargs):
+    def flaky(exercise, case, *args, **kwargs):
         calls.append(case.name)
         if len(calls) == 2:
             raise MemoryError("as a hostile value might make it")
-        return real(case, *args, **kwargs)
+        return real(exercise, case, *args, **kwargs)
 
-    monkeypatch.setattr(grade, "judge", flaky)
+    monkeypatch.setattr(core, "judge", flaky)
     (pool,) = grade_path(SOLUTION, slugs=["pool"], timeout=5.0).exercises
     failed = [c for c in pool.cases if not c.passed]
     assert [c.name for c in failed] == [calls[1]]

@@ -135,11 +135,17 @@ def test_results_say_how_the_child_was_isolated(tmp_path):
     assert "isolation: bubblewrap, every layer held" in render_table(result)
 
 
-def test_the_cli_states_the_limits_own_defaults():
-    from autograder import cli
+def test_the_cli_states_the_limits_own_defaults_without_loading_numpy():
     from autograder.sandbox import limits
 
-    assert (cli.CALL_SECONDS, cli.SUBMISSION_SECONDS) == (limits.CALL_SECONDS, limits.SUBMISSION_SECONDS)
+    code = ("import sys; from autograder import cli; from autograder.sandbox import limits; "
+            "assert cli.CALL_SECONDS is limits.CALL_SECONDS and cli.SUBMISSION_SECONDS is limits.SUBMISSION_SECONDS; "
+            "print(sorted(m for m in ('numpy', 'numba', 'threadpoolctl') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+    help_text = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "--help"], capture_output=True,
+                               text=True, timeout=60).stdout
+    assert f"default {limits.CALL_SECONDS:g})" in " ".join(help_text.split())
 
 
 def test_a_submission_has_a_time_budget_as_a_whole(tmp_path):

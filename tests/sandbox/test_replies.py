@@ -8,9 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.grading.cases import hidden_cases, public_cases
+from autograder.grading.cases import expected, hidden_cases, public_cases
 from autograder.grading.compare import check
-from autograder.grading.expected import expected
 from autograder.sandbox import Outcome
 from autograder.sandbox.replies import (MAX_TEXT, clean_error, clean_found, clean_imports, clean_load_errors,
                                         clean_shared_results)

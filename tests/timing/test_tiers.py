@@ -16,16 +16,16 @@ from autograder.exercises import registry
 from autograder.grading.grade import grade_path
 from autograder.sandbox import Runner
 from autograder.grading.submission import Source, Submission
-from autograder.timing.tiers import THRESHOLDS, WORKLOADS, classify, workload_args
+from autograder.timing.tiers import classify, workload_args, workloads
 from autograder.timing.measure import measure_tier
 
 ROOT = Path(__file__).resolve().parents[2]
-TIERED = [e for e in registry.EXERCISES if e.tier_workload]
+TIERED = [e for e in registry.EXERCISES if e.workload]
 
 
 def test_thresholds_are_ordered_and_classify_uses_them():
-    for workload, bounds in THRESHOLDS.items():
-        values = [b for _, b in bounds]
+    for workload in workloads().values():
+        values = [b for _, b in workload.bounds]
         assert values == sorted(values) and values[0] > 1.0, workload
         assert classify(1.0, workload) == "reference-class"
         assert classify(values[0] * 1.01, workload) == "fast"
@@ -34,7 +34,7 @@ def test_thresholds_are_ordered_and_classify_uses_them():
 
 @pytest.mark.parametrize("exercise", TIERED, ids=[e.slug for e in TIERED])
 def test_every_tiered_exercise_has_a_workload_the_reference_accepts(exercise):
-    wl = WORKLOADS[exercise.tier_workload]
+    wl = exercise.workload
     spec = exercise.functions[0]
     args = workload_args(spec, wl.make(np.random.default_rng(0), 2))
     out = spec.reference(*args)
@@ -51,8 +51,8 @@ def test_pure_python_loops_are_loops():
     exercise = registry.get("convolve_grayscale_same")
     with Runner(_canonical("pure_loops"), ["convolve_grayscale_same"]) as runner:
         runner.start()
-        result = measure_tier(runner, exercise.function("convolve_grayscale_same"), "gray")
-    assert result.tier == "loops" and result.ratio > 2 * THRESHOLDS["gray"][-1][1], result
+        result = measure_tier(runner, exercise.function("convolve_grayscale_same"), exercise.workload)
+    assert result.tier == "loops" and result.ratio > exercise.workload.bounds[-1][1], result
 
 
 def test_model_solutions_get_a_tier_and_its_points():

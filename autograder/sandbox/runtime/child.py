@@ -5,13 +5,12 @@ the student's own printing goes to a capture file. It cannot import the referenc
 hold it), and the grader never sends it an expected answer: it only runs what it is asked and reports
 what came back. Its limits (rlimits, cgroup) were set before it started, by the grader.
 
-Requests (see :mod:`.protocol`): ``load`` the sources, ``call`` a function with arguments, ``get`` a
-variable, ``exit``.
+Requests (see :mod:`.protocol`): ``load`` the sources, ``call`` a function with arguments, ``call_shared``
+(timed calls whose arrays travel in a shared file), ``get`` a variable, ``exit``.
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 import tempfile
@@ -19,10 +18,10 @@ import traceback
 
 from .memory import steady_allocator
 from .protocol import read_message, write_message
-from .stubs import not_started
+from .stubs import describe, not_started
 
 _namespaces: list[tuple[str, dict]] = []
-_ALLOWED: set[str] = set()   # sent by the grader in the load request (registry.ALLOWED_IMPORTS)
+_ALLOWED: set[str] = set()   # sent by the grader in the load request (exercises.policy.ALLOWED_IMPORTS)
 _imports: list[dict] = []
 _labels: set[str] = set()
 _own: set[str] = set()
@@ -108,19 +107,6 @@ def _error(exc: BaseException, labels: set[str]) -> dict:
             "code": (where.line or "")[:200] if where else None}
 
 
-def _describe(obj) -> dict:
-    if callable(obj):
-        try:
-            sig = inspect.signature(obj)
-        except (TypeError, ValueError):
-            return {"kind": "function", "params": [], "varargs": True}
-        params = [p.name for p in sig.parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        varargs = any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
-        return {"kind": "function", "params": params, "varargs": varargs}
-    return {"kind": "value", "type": type(obj).__name__}
-
-
 class _NoShell:
     """What ``get_ipython()`` returns to a notebook's cells here: the grader turned their magics and shell
     escapes into calls on it (IPython's transformer), and none of them does anything when graded."""
@@ -185,7 +171,7 @@ def _load(msg: dict) -> dict:
     found = {}
     for name in msg["names"]:
         try:
-            found[name] = _describe(_lookup(name))
+            found[name] = describe(_lookup(name))
         except KeyError:
             pass
     return {"ok": True, "errors": errors, "found": found}

@@ -1,4 +1,5 @@
-"""Recognise an exercise the student has not started: the student release's empty function bodies.
+"""What a function the student wrote looks like to the grader, in the sandbox and in the notebook alike:
+its parameters (:func:`describe`), and whether it is still the release's empty stub.
 
 nbgrader's solution regions become ``# YOUR CODE HERE`` in the student release (course/nbgrader_config.py),
 so an untouched exercise is a function whose body is only its docstring: it returns None. Telling that apart
@@ -8,8 +9,9 @@ from a wrong answer lets every check say "not implemented yet" instead of "retur
 from __future__ import annotations
 
 import dis
+import inspect
 
-__all__ = ["is_stub", "not_started", "UNANSWERED"]
+__all__ = ["describe", "is_stub", "not_started", "UNANSWERED"]
 
 #: What the student release assigns to a by-hand answer before the student writes one: ``output_00 = ...``.
 UNANSWERED = Ellipsis
@@ -36,3 +38,18 @@ def not_started(fn, value) -> dict | None:
     if value is None and is_stub(fn):
         return {"type": "NotImplementedError", "message": "the body is still empty"}
     return None
+
+
+def describe(obj) -> dict:
+    """``{"kind": "function", "params": [positional names], "varargs": bool}`` for a callable, else
+    ``{"kind": "value", "type": ...}``: what the grader needs to know before calling it."""
+    if callable(obj):
+        try:
+            sig = inspect.signature(obj)
+        except (TypeError, ValueError):
+            return {"kind": "function", "params": [], "varargs": True}
+        params = [p.name for p in sig.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        varargs = any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
+        return {"kind": "function", "params": params, "varargs": varargs}
+    return {"kind": "value", "type": type(obj).__name__}

@@ -1,0 +1,53 @@
+"""Channels and banks of filters (notebook 3): one kernel over every channel, and a bank of kernels.
+Images are ``(m, h, w, c)``, channels last.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..grading.results import Tier
+from .common import ARRAY_POINTS, convolution_misconceptions
+from .grayscale import STRIDED_PARAMS, strided_hidden, strided_public
+from .model import Exercise, FunctionSpec, Param, Workload
+
+__all__ = ["EXERCISES", "CHANNELS", "BANK", "BANK_BOUNDS"]
+
+_IMAGES = Param("images")
+
+#: Tier bounds of the bank workload. A BLAS-backed einsum runs within 2x of the reference there (both are
+#: near this machine's float64 GEMM rate), so its reference-class bound sits closer than gray's. Channels,
+#: depthwise and transpose have no canonical implementations of their own yet and use these bounds.
+BANK_BOUNDS = ((Tier.REFERENCE_CLASS, 1.7), (Tier.FAST, 10.0), (Tier.VECTORIZED, 190.0))
+
+CHANNELS = Workload("channels", m=32, probe=2, bounds=BANK_BOUNDS, make=lambda rng, m: {
+    "images": rng.standard_normal((m, 28, 28, 3)), "kernel": rng.standard_normal((3, 3, 3))})
+BANK = Workload("bank", m=16, probe=1, bounds=BANK_BOUNDS, make=lambda rng, m: {
+    "images": rng.standard_normal((m, 28, 28, 8)), "kernels": rng.standard_normal((3, 3, 8, 16))})
+
+
+def _window_terms(key):
+    """Products per output value of a kernel that spans its channels: kh * kw * c."""
+    return lambda values: int(math.prod(np.shape(values[key])[:3]))
+
+
+EXERCISES = (
+    Exercise(
+        slug="convolve_channels", title="Convolution with channels", notebook=3, points=ARRAY_POINTS,
+        functions=(FunctionSpec("convolve_channels", (_IMAGES, Param("kernel")) + STRIDED_PARAMS, "convolve_channels",
+                                "ndarray (m, oh, ow)", terms=_window_terms("kernel"),
+                                public=strided_public(3, "kernel"),
+                                hidden=strided_hidden(lambda rng: int(rng.integers(2, 4)), "kernel")),),
+        misconceptions=convolution_misconceptions("convolve_channels", "convolve_channels"),
+        loop_budget=2, workload=CHANNELS),
+    Exercise(
+        slug="convolve", title="Multiple kernels", notebook=3, points=ARRAY_POINTS,
+        functions=(FunctionSpec("convolve", (_IMAGES, Param("kernels")) + STRIDED_PARAMS, "convolve",
+                                "ndarray (m, oh, ow, nc)", terms=_window_terms("kernels"),
+                                public=strided_public(2, "kernels", filters=3),
+                                hidden=strided_hidden(lambda rng: int(rng.integers(1, 4)), "kernels", filters=True)),),
+        misconceptions=convolution_misconceptions("convolve", "convolve"),
+        loop_budget=3, workload=BANK),
+)

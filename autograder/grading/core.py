@@ -1,0 +1,175 @@
+"""The grading core: one exercise's cases through a :class:`~.runner.CaseRunner`, to a result.
+
+For each case: run it, compare with the reference's answer (:mod:`.compare`), name the misconceptions
+behind a wrong answer (:mod:`.diagnose`); then the static rules (:mod:`.rules`), the score from the
+exercise's points and the message. The hardened grader (:mod:`.grade`, a sandboxed runner) and the
+notebook's ``check()`` and ``autograde()`` (:mod:`autograder.course.notebook`, an in-process runner)
+both grade through :func:`grade_cases`, so the same cases give the same verdicts, diagnoses and messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+
+from ..exercises.model import Exercise
+from .cases import Case, expected
+from .compare import Verdict
+from .diagnose import judge, ranked, static_findings
+from .results import Breakdown, CaseResult, ExerciseResult, RuleResult, Stage, Status
+from .rules import check_rules
+from .runner import CaseRunner
+from .submission import Submission
+
+__all__ = ["grade_cases", "load_problem", "Observer"]
+
+#: ``observe(case, want, outcome, verdict)``: called after each case that ran (the notebook draws pictures).
+Observer = Callable[[Case, object, object, Verdict], None]
+
+
+def _missing_param(case: Case, info: dict) -> str | None:
+    """The added parameter this case needs and the student's function lacks, if any."""
+    if not case.needs or info.get("varargs"):
+        return None
+    spec_params = [p.name for p in case.spec.params]
+    for name in case.needs:
+        if spec_params.index(name) >= len(info.get("params", [])):
+            return name
+    return None
+
+
+def load_problem(sub: Submission, runner: CaseRunner, name: str) -> str | None:
+    """Why ``name`` could not be loaded (syntax error or exception at import), or None."""
+    src = sub.source_defining(name)
+    if src is None:
+        return None
+    if (where := src.problem(name)) is not None:
+        return f"syntax error at {where}"
+    if runner.load_failure is not None:
+        return runner.load_failure
+    errors = [e for e in runner.load_errors if e.get("source") == src.label]
+    if not errors:
+        return None
+    # in a notebook, the error of the cell that defines it (another cell's error is not why)
+    cell = src.cell_of(src.definition_line(name))
+    err = next((e for e in errors if e.get("line") and src.cell_of(e["line"]) == cell), errors[0])
+    where = src.where(err["line"]) if err.get("line") else src.label
+    return f"running {where} raised {err.get('type')}: {err.get('message')}"
+
+
+def _undefined_helper(sub: Submission, verdict: Verdict) -> Verdict:
+    """A NameError for a helper that the submission does define, in code that could not run: say so."""
+    found = re.search(r"name '(\w+)' is not defined", verdict.message) if verdict.stage == Stage.RUNS else None
+    src = sub.source_defining(found[1]) if found else None
+    why = src.problem(found[1]) if src is not None else None
+    if why is None:
+        return verdict
+    return Verdict(False, Stage.RUNS, f"{verdict.message} (`{found[1]}` is defined in code that could not run: "
+                                      f"syntax error at {why})")
+
+
+def _with_runtime_imports(rules, exercise: Exercise, sub: Submission, runner: CaseRunner):
+    """Add the imports the runner saw student code make at run time (``__import__`` tricks included)."""
+    files = {src.label for name in exercise.names if (src := sub.source_defining(name)) is not None}
+    seen = [i for i in runner.runtime_imports if i.get("file") in files]
+    if not seen or not rules:
+        return rules
+    found = sorted({f"imported {i['module']} at run time ({i['file']}, line {i['line']})" for i in seen})
+    text = "; ".join(found[:3]) + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
+    out = []
+    for r in rules:
+        if r.id == "forbidden-import":
+            message = text if r.passed else f"{r.message}; {text}"
+            r = RuleResult("forbidden-import", False, message, r.line or f"{seen[0]['file']}, line {seen[0]['line']}")
+        out.append(r)
+    return out
+
+
+def _judged(exercise: Exercise, case: Case, runner: CaseRunner, info: dict, sub: Submission,
+            observe: Observer | None):
+    outcome = runner.get(case.function) if case.is_answer else runner.call(case.function, case.args)
+    want = expected(case)
+    try:
+        verdict, found = judge(exercise, case, want, outcome, tuple(info.get("params", ())))
+    except Exception as exc:  # noqa: BLE001 - whatever came back, this case fails and the others go on
+        verdict, found = Verdict(False, Stage.RUNS, f"the grader could not check what `{case.function}` "
+                                                    f"returned ({type(exc).__name__})"), []
+    if not case.hidden:
+        verdict = _undefined_helper(sub, verdict)
+    if observe is not None:
+        observe(case, want, outcome, verdict)
+    return outcome, verdict, found
+
+
+def grade_cases(exercise: Exercise, cases: list[Case], runner: CaseRunner, sub: Submission,
+                rules: list[RuleResult] | None = None, observe: Observer | None = None) -> ExerciseResult:
+    """Grade ``exercise`` on ``cases`` with an already started ``runner`` (no tier).
+
+    ``sub`` is the submission's source, for its rules and static diagnoses; ``rules`` replaces the rules
+    read from it (the notebook reads them from the live functions instead).
+    """
+    present = {n: runner.found[n] for n in exercise.names if n in runner.found}
+    if not present:
+        problems = [p for p in (load_problem(sub, runner, n) for n in exercise.names) if p]
+        wanted = ", ".join(f"`{n}`" for n in exercise.names)
+        if problems:
+            rules = check_rules(sub, exercise) if rules is None else rules   # a forbidden import is often why
+            broken = "".join(f" Rules: {r.message}." for r in rules if not r.passed)
+            return ExerciseResult(exercise.slug, Status.ERROR, 0.0, exercise.max_score, 0, len(cases), rules=rules,
+                                  message=f"{wanted} could not be loaded: {problems[0]}.{broken}")
+        return ExerciseResult(exercise.slug, Status.MISSING, 0.0, exercise.max_score, 0, len(cases),
+                              message=f"No {wanted} found in the submission.")
+
+    case_results, diagnoses, first_fail = [], Counter(), None
+    timed_out: set[str] = set()   # a function that hung once is not run again: a hang costs seconds, not minutes
+    for case in cases:
+        info = present.get(case.function)
+        found = []
+        if info is None:
+            verdict = Verdict(False, Stage.EXISTS, f"`{case.function}` is not defined")
+        elif runner.budget_spent:
+            verdict = Verdict(False, Stage.RUNS, runner.spent_message())
+        elif case.function in timed_out:
+            verdict = Verdict(False, Stage.RUNS, f"not run: an earlier case of `{case.function}` did not return in time")
+        elif (missing := _missing_param(case, info)) is not None:
+            verdict = Verdict(False, Stage.RUNS, f"needs the `{missing}` parameter: your `{case.function}` has no "
+                                                 f"`{missing}` parameter")
+        else:
+            outcome, verdict, found = _judged(exercise, case, runner, info, sub, observe)
+            if not outcome.ok and outcome.by_grader and (outcome.error or {}).get("type") == "Timeout":
+                timed_out.add(case.function)
+        diagnoses.update(found)
+        case_results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,
+                                       function=case.function, note=case.note, id=case.id))
+        if not verdict.passed and first_fail is None:
+            first_fail = (case, verdict)
+
+    passed = sum(c.passed for c in case_results)
+    rules = _with_runtime_imports(check_rules(sub, exercise), exercise, sub, runner) if rules is None else rules
+    seen = static_findings(exercise, sub, present) if passed < len(case_results) else {}
+    correctness, rule_points = exercise.earned(passed, len(case_results), [r.id for r in rules if r.passed])
+    score = correctness + rule_points
+    ordered = ranked(exercise, diagnoses, seen)
+    message = _message(exercise, passed, len(case_results), first_fail, ordered, rules, seen)
+    return ExerciseResult(
+        exercise.slug, Status.PASSED if passed == len(case_results) else Status.FAILED, round(score, 4),
+        exercise.max_score, passed, len(case_results), rules=rules, diagnoses=ordered, message=message,
+        cases=case_results, points=Breakdown(correctness=correctness, rules=rule_points))
+
+
+def _message(exercise: Exercise, passed, total, first_fail, diagnoses, rules, seen) -> str:
+    parts = [f"{passed} of {total} cases pass."]
+    if first_fail is not None:
+        case, verdict = first_fail
+        label = "a hidden case" if case.hidden else f"case {case.name}"
+        about = f" ({case.note})" if case.note and not case.hidden else ""
+        parts.append(f"First failure, {label}{about}: {verdict.message}.")
+    if diagnoses:
+        parts.append(f"Likely cause: {exercise.misconception(diagnoses[0]).hint}")
+        if seen.get(diagnoses[0]):
+            parts.append(f"See {seen[diagnoses[0]][0].line}.")
+    broken = [r for r in rules if not r.passed]
+    if broken:
+        parts.append("Rules: " + "; ".join(r.message for r in broken) + ".")
+    return " ".join(parts)

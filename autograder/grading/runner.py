@@ -1,0 +1,95 @@
+"""What the grading core needs of whatever runs the student's code: the small :class:`CaseRunner` interface.
+
+Two runners implement it: :class:`autograder.sandbox.Runner`, a sandboxed child process (the hardened
+grader), and :class:`InProcess`, the student's own functions called in this process (the notebook's
+``check()`` and ``autograde()``, which are for learning, not defence). The core cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+import traceback
+from typing import Protocol
+
+from ..sandbox.replies import clean_error
+from ..sandbox.runner import Outcome
+from ..sandbox.runtime.stubs import describe, not_started
+
+__all__ = ["CaseRunner", "InProcess"]
+
+
+class CaseRunner(Protocol):
+    """Runs one submission's cases.
+
+    ``found`` maps each name the submission defines to :func:`~autograder.sandbox.runtime.stubs.describe`'s
+    description; ``load_failure`` and ``load_errors`` say why a name could not be loaded;
+    ``runtime_imports`` lists the imports student code made while running; ``budget_spent`` is true once
+    the submission's time budget is gone (``spent_message()`` says so).
+    """
+
+    found: dict[str, dict]
+    load_failure: str | None
+    load_errors: list[dict]
+    runtime_imports: list[dict]
+
+    @property
+    def budget_spent(self) -> bool: ...
+
+    def spent_message(self) -> str: ...
+
+    def call(self, name: str, args: tuple) -> Outcome: ...
+
+    def get(self, name: str) -> Outcome: ...
+
+
+class InProcess:
+    """The student's ``functions`` and ``answers`` (name -> object), called here, each call on copies of
+    the case's arguments (so a function that changes its inputs is seen to)."""
+
+    load_failure = None
+    budget_spent = False
+
+    def __init__(self, functions: dict | None = None, answers: dict | None = None):
+        self.functions = {k: v for k, v in (functions or {}).items() if callable(v)}
+        self.answers = dict(answers or {})
+        self.found = {name: describe(fn) for name, fn in self.functions.items()}
+        self.found.update({name: describe(value) for name, value in self.answers.items()})
+        self.load_errors: list[dict] = []
+        self.runtime_imports: list[dict] = []
+
+    def spent_message(self) -> str:   # pragma: no cover - an in-process run has no budget
+        return ""
+
+    def call(self, name: str, args: tuple) -> Outcome:
+        fn = self.functions[name]
+        args = copy.deepcopy(args)
+        try:
+            # strings are made afresh, as the sandbox's are, so that `padding is 'same'` fails here too
+            value = fn(*[("".join(list(a)) if type(a) is str else a) for a in args])
+        except Exception as exc:  # noqa: BLE001 - the student's error is the feedback
+            return Outcome(False, error=_error(exc))
+        if (stub := not_started(fn, value)) is not None:
+            return Outcome(False, error=stub)
+        return Outcome(True, value=value, args_after=tuple(args))
+
+    def get(self, name: str) -> Outcome:
+        return Outcome(True, value=self.answers[name])
+
+
+_NOT_STUDENT = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))})
+
+
+def _error(exc: Exception) -> dict:
+    """The error as the sandbox's child reports it: type, message, and the last line of student code
+    it passed through (a frame outside Python's installation and this package)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_NOT_STUDENT)]
+    where = frames[-1] if frames else None
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001 - a student's exception may fail to print
+        message = "<unprintable>"
+    return clean_error({"type": type(exc).__name__, "message": message[:500],
+                        "file": where.filename if where else None, "line": where.lineno if where else None,
+                        "code": (where.line or "")[:200] if where else None})
