@@ -7,6 +7,7 @@ import json
 import os
 import re
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,77 @@ def test_every_format_of_every_result_is_written_and_parses(graded):
             text.encode("utf-8")
             assert "\x1b" not in text and "\x00" not in text, name
         ET.fromstring(to_junit(result).encode())
+
+
+#: Golden submissions that cannot be graded in process (they test loading a file, which only the
+#: sandboxed grader does); every other non-attack submission is graded both ways below.
+LOAD_FAILURES = {"crash-at-import", "exit-at-import", "syntax-error"}
+
+
+def _in_process(path: Path):
+    """``(submission, names it defines, imports it made)`` of the golden submission at ``path``: its
+    sources run here as the child runs them (each under its label, the folder importable, the imports of
+    other modules than numpy, math and its own files recorded with their line)."""
+    import builtins
+    import linecache
+    import sys
+
+    from autograder.exercises.policy import ALLOWED_IMPORTS
+    from autograder.grading.submission import load_submission
+
+    sub = load_submission(path)
+    labels, own = {s.label for s in sub.sources}, {Path(s.label).stem for s in sub.sources}
+    found, imports, original = {}, [], builtins.__import__
+
+    def recording(name, *args, **kwargs):
+        caller = sys._getframe(1)
+        if caller.f_code.co_filename in labels and name.split(".")[0] not in ALLOWED_IMPORTS | own:
+            imports.append({"module": name, "file": caller.f_code.co_filename, "line": caller.f_lineno})
+        return original(name, *args, **kwargs)
+
+    sys.path.insert(0, str(path))
+    builtins.__import__ = recording
+    try:
+        for src in sub.sources:
+            # tracebacks quote the source's lines by its label, as a notebook kernel's do for its cells
+            linecache.cache[src.label] = (len(src.text), None, src.text.splitlines(True), src.label)
+            ns = {"__name__": Path(src.label).stem}
+            with warnings.catch_warnings():   # identity-comparison's `is 'same'` warns, as it should
+                warnings.simplefilter("ignore", SyntaxWarning)
+                code = compile(src.text, src.label, "exec")
+            exec(code, ns)   # noqa: S102 - our own golden files
+            found.update(ns)
+    finally:
+        builtins.__import__ = original
+        sys.path.remove(str(path))
+    return sub, found, imports
+
+
+BOTH_WAYS = [n for n in CASES if not n.startswith("attack-") and n not in LOAD_FAILURES
+             and all(p.suffix in (".py", ".json") for p in (HERE / n).iterdir())]
+
+
+@pytest.mark.parametrize("name", BOTH_WAYS)
+def test_one_grading_core_in_the_sandbox_and_in_process(graded, name):
+    """The notebook's in-process runner and the sandboxed grader, through the one grading core, give the
+    same verdicts, diagnoses, rules and messages for the same cases."""
+    from autograder.grading.cases import all_cases
+    from autograder.grading.core import grade_cases
+    from autograder.grading.runner import InProcess
+
+    sub, found, imports = _in_process(HERE / name)
+    for sandboxed in graded[name].exercises:
+        exercise = registry.get(sandboxed.slug)
+        names = {n: found[n] for n in exercise.names if n in found}
+        runner = InProcess({n: v for n, v in names.items() if callable(v)},
+                           {n: v for n, v in names.items() if not callable(v)}, imports)
+        here = grade_cases(exercise, all_cases(exercise, "golden", SECRET), runner, sub)
+        assert here.to_json() == sandboxed.to_json(), (sandboxed.slug, here.message, sandboxed.message)
+
+
+def test_both_ways_covers_the_golden_suite():
+    """Only the attacks (hostile code is never run in process), the load failures and the notebooks (the
+    child runs those cell by cell; a kernel runs its own cells) are left out."""
+    notebooks = {n for n in CASES if any((HERE / n).glob("*.ipynb"))}
+    assert set(CASES) - set(BOTH_WAYS) == {n for n in CASES if n.startswith("attack-")} | LOAD_FAILURES | notebooks
+    assert len(BOTH_WAYS) >= 25

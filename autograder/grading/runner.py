@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ..sandbox.replies import clean_error
 from ..sandbox.runner import Outcome
+from ..sandbox.runtime.protocol import as_received
 from ..sandbox.runtime.stubs import describe, not_started
 
 __all__ = ["CaseRunner", "InProcess"]
@@ -46,18 +47,20 @@ class CaseRunner(Protocol):
 
 class InProcess:
     """The student's ``functions`` and ``answers`` (name -> object), called here, each call on copies of
-    the case's arguments (so a function that changes its inputs is seen to)."""
+    the case's arguments (so a function that changes its inputs is seen to); what comes back is what a
+    child would have sent (:func:`~autograder.sandbox.runtime.protocol.as_received`). ``runtime_imports``:
+    what a loader saw the code import (a notebook reads imports from the functions' globals instead)."""
 
     load_failure = None
     budget_spent = False
 
-    def __init__(self, functions: dict | None = None, answers: dict | None = None):
+    def __init__(self, functions: dict | None = None, answers: dict | None = None, runtime_imports=()):
         self.functions = {k: v for k, v in (functions or {}).items() if callable(v)}
         self.answers = dict(answers or {})
         self.found = {name: describe(fn) for name, fn in self.functions.items()}
         self.found.update({name: describe(value) for name, value in self.answers.items()})
         self.load_errors: list[dict] = []
-        self.runtime_imports: list[dict] = []
+        self.runtime_imports: list[dict] = list(runtime_imports)   # imports a loader saw, if any
 
     def spent_message(self) -> str:   # pragma: no cover - an in-process run has no budget
         return ""
@@ -72,10 +75,10 @@ class InProcess:
             return Outcome(False, error=_error(exc))
         if (stub := not_started(fn, value)) is not None:
             return Outcome(False, error=stub)
-        return Outcome(True, value=value, args_after=tuple(args))
+        return Outcome(True, value=as_received(value), args_after=tuple(as_received(a) for a in args))
 
     def get(self, name: str) -> Outcome:
-        return Outcome(True, value=self.answers[name])
+        return Outcome(True, value=as_received(self.answers[name]))
 
 
 _NOT_STUDENT = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))})
