@@ -12,7 +12,7 @@ from ..grading.results import Tier
 from ..reference import examples
 from .common import (ARRAY_POINTS, IDENTITY_COMPARISON, KH_KW_SWAPPED, STRIDE_AXES_SWAPPED, STRIDE_IGNORED,
                      array_misconceptions, every_function, identity_findings, images, pair)
-from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, reference, row
+from .model import Call, Exercise, FunctionSpec, Misconception, Param, Points, Workload, reference, row
 
 __all__ = ["EXERCISES", "POOL"]
 
@@ -134,7 +134,8 @@ EXERCISES = (
                                 public=_pool_public, hidden=_pool_hidden),),
         misconceptions=_POOL_MISCONCEPTIONS, loop_budget=2, workload=POOL),
     Exercise(
-        slug="global_average_pool", title="Global average pooling", notebook=4, points=ARRAY_POINTS,
+        slug="global_average_pool", title="Global average pooling", notebook=4,
+        points=Points(correctness=ARRAY_POINTS.correctness),   # no workload, so no tier points
         functions=(FunctionSpec("global_average_pool", (Param("images"),), "global_average_pool", "ndarray (m, c)",
                                 terms=lambda v: int(np.shape(v["images"])[1] * np.shape(v["images"])[2]),
                                 public=_gap_public, hidden=_gap_hidden),),
