@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..sandbox.replies import ErrorRecord
 from ..sandbox.runner import Outcome
 from ..sandbox.runtime.protocol import Opaque
 from .cases import Case
@@ -200,8 +201,7 @@ def check(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = ())
         return verdict
     message = f"`{case.function}` on a hidden case {HIDDEN_MESSAGES.get(verdict.stage, 'failed')}"
     if verdict.stage == Stage.RUNS and not outcome.ok:
-        err = outcome.error or {}
-        kind = err.get("type", "")
+        kind = outcome.error.type if outcome.error else ""
         if outcome.by_grader and kind in ("Timeout", "BudgetSpent"):
             return verdict   # the grader's own words about its own limits
         if outcome.by_grader and kind == "ProcessDied":
@@ -215,12 +215,11 @@ def check(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = ())
 def _staged(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = ()) -> Verdict:
     call = describe_call(case, param_names)
     if not outcome.ok:
-        err = outcome.error or {}
-        kind = err.get("type", "Error")
-        if kind == "NotImplementedError":
+        err = outcome.error or ErrorRecord("Error")
+        if err.type == "NotImplementedError":
             return Verdict(False, Stage.RUNS, f"{case.function} is not implemented yet")
-        where = f" at line {err['line']} ({err.get('code', '').strip()})" if err.get("line") else ""
-        return Verdict(False, Stage.RUNS, f"{call} raised {kind}: {err.get('message', '')}{where}")
+        where = f" at line {err.line} ({(err.code or '').strip()})" if err.line else ""
+        return Verdict(False, Stage.RUNS, f"{call} raised {err.type}: {err.message}{where}")
     got = outcome.value
     if case.is_answer:
         if got is UNANSWERED or isinstance(got, Opaque) and got.type_name == "ellipsis":

@@ -48,14 +48,14 @@ def load_problem(sub: Submission, runner: CaseRunner, name: str) -> str | None:
         return f"syntax error at {where}"
     if runner.load_failure is not None:
         return runner.load_failure
-    errors = [e for e in runner.load_errors if e.get("source") == src.label]
+    errors = [e for e in runner.load_errors if e.source == src.label]
     if not errors:
         return None
     # in a notebook, the error of the cell that defines it (another cell's error is not why)
     cell = src.cell_of(src.definition_line(name))
-    err = next((e for e in errors if e.get("line") and src.cell_of(e["line"]) == cell), errors[0])
-    where = src.where(err["line"]) if err.get("line") else src.label
-    return f"running {where} raised {err.get('type')}: {err.get('message')}"
+    err = next((e for e in errors if e.line and src.cell_of(e.line) == cell), errors[0])
+    where = src.where(err.line) if err.line else src.label
+    return f"running {where} raised {err.type}: {err.message}"
 
 
 def _undefined_helper(sub: Submission, verdict: Verdict) -> Verdict:
@@ -137,7 +137,7 @@ def grade_cases(exercise: Exercise, cases: list[Case], runner: CaseRunner, sub: 
                                                  f"`{missing}` parameter")
         else:
             outcome, verdict, found = _judged(exercise, case, runner, info, sub, observe)
-            if not outcome.ok and outcome.by_grader and (outcome.error or {}).get("type") == "Timeout":
+            if not outcome.ok and outcome.by_grader and outcome.error and outcome.error.type == "Timeout":
                 timed_out.add(case.function)
         diagnoses.update(found)
         case_results.append(CaseResult(case.name, case.hidden, verdict.passed, verdict.stage, verdict.message,

@@ -13,7 +13,7 @@ import sys
 import traceback
 from typing import Protocol
 
-from ..sandbox.replies import clean_error
+from ..sandbox.replies import ErrorRecord, clean_error
 from ..sandbox.runner import Outcome
 from ..sandbox.runtime.protocol import as_received
 from ..sandbox.runtime.stubs import describe, not_started
@@ -32,7 +32,7 @@ class CaseRunner(Protocol):
 
     found: dict[str, dict]
     load_failure: str | None
-    load_errors: list[dict]
+    load_errors: list[ErrorRecord]
     runtime_imports: list[dict]
 
     @property
@@ -59,7 +59,7 @@ class InProcess:
         self.answers = dict(answers or {})
         self.found = {name: describe(fn) for name, fn in self.functions.items()}
         self.found.update({name: describe(value) for name, value in self.answers.items()})
-        self.load_errors: list[dict] = []
+        self.load_errors: list[ErrorRecord] = []
         self.runtime_imports: list[dict] = list(runtime_imports)   # imports a loader saw, if any
 
     def spent_message(self) -> str:   # pragma: no cover - an in-process run has no budget
@@ -74,7 +74,7 @@ class InProcess:
         except Exception as exc:  # noqa: BLE001 - the student's error is the feedback
             return Outcome(False, error=_error(exc))
         if (stub := not_started(fn, value)) is not None:
-            return Outcome(False, error=stub)
+            return Outcome(False, error=clean_error(stub))
         return Outcome(True, value=as_received(value), args_after=tuple(as_received(a) for a in args))
 
     def get(self, name: str) -> Outcome:
@@ -84,7 +84,7 @@ class InProcess:
 _NOT_STUDENT = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))})
 
 
-def _error(exc: Exception) -> dict:
+def _error(exc: Exception) -> ErrorRecord:
     """The error as the sandbox's child reports it: type, message, and the last line of student code
     it passed through (a frame outside Python's installation and this package)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_NOT_STUDENT)]

@@ -8,10 +8,12 @@ that costs the request it answered, never the grader.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .runtime.protocol import ProtocolError, printable
 
-__all__ = ["clean_error", "clean_imports", "clean_found", "clean_load_errors", "clean_shared_results", "text",
-           "MAX_TEXT"]
+__all__ = ["ErrorRecord", "clean_error", "clean_imports", "clean_found", "clean_load_errors", "clean_shared_results",
+           "text", "MAX_TEXT"]
 
 #: The longest string of the child's that any result quotes.
 MAX_TEXT = 500
@@ -28,16 +30,28 @@ def _line(value) -> int | None:
     return value if type(value) is int and 0 <= value < 10**9 else None
 
 
-def clean_error(error) -> dict:
-    """An error dict with string ``type``/``message``/``file``/``code`` and an int or None ``line``."""
+@dataclass(frozen=True)
+class ErrorRecord:
+    """What went wrong in one request: the exception's ``type`` and ``message`` and where in student code
+    (``file``, ``line``, that line's ``code``; ``source``: the file that was loading), or the grader's own
+    (``Timeout``, ``BudgetSpent``, ``ProcessDied``, with ``Outcome.by_grader``). Every string is printable
+    and cut to size."""
+
+    type: str
+    message: str = ""
+    line: int | None = None
+    code: str | None = None
+    file: str | None = None
+    source: str | None = None
+
+
+def clean_error(error) -> ErrorRecord:
+    """The :class:`ErrorRecord` of an error description a child sent (a dict), whatever it holds."""
     if not isinstance(error, dict):
-        return {"type": "ProtocolError", "message": f"the child sent an error that is not a description: {text(error, 80)}"}
-    out = {"type": text(error.get("type") or "Error", 100), "message": text(error.get("message", ""))}
-    for key in ("file", "code", "source"):
-        if error.get(key) is not None:
-            out[key] = text(error[key], 200)
-    out["line"] = _line(error.get("line"))
-    return out
+        return ErrorRecord("ProtocolError", f"the child sent an error that is not a description: {text(error, 80)}")
+    fields = {key: text(error[key], 200) for key in ("file", "code", "source") if error.get(key) is not None}
+    return ErrorRecord(text(error.get("type") or "Error", 100), text(error.get("message", "")),
+                       line=_line(error.get("line")), **fields)
 
 
 def clean_imports(imports) -> list[dict]:
@@ -64,7 +78,7 @@ def clean_found(found, names) -> dict[str, dict]:
     return out
 
 
-def clean_load_errors(errors) -> list[dict]:
+def clean_load_errors(errors) -> list[ErrorRecord]:
     return [clean_error(e) for e in errors[:50]] if isinstance(errors, list) else []
 
 

@@ -28,7 +28,8 @@ import numpy as np
 
 from .isolation import Isolation, Plan, Policy, plan_for
 from .limits import Containment, Limits
-from .replies import clean_error, clean_found, clean_imports, clean_load_errors, clean_shared_results
+from .replies import (ErrorRecord, clean_error, clean_found, clean_imports, clean_load_errors,
+                      clean_shared_results)
 from .runtime.protocol import ProtocolError, read_message, write_message
 
 if TYPE_CHECKING:   # the submission reader uses the runtime's printable(): no import at run time
@@ -45,11 +46,11 @@ _BOOT = "import sys; sys.path[:0] = {path!r}; from runtime.child import main; sy
 
 @dataclass
 class Outcome:
-    """What one request returned: ``ok`` with ``value``, or ``error`` (a dict: type, message, line...)."""
+    """What one request returned: ``ok`` with ``value``, or an :class:`~.replies.ErrorRecord`."""
 
     ok: bool
     value: object = None
-    error: dict | None = None
+    error: ErrorRecord | None = None
     args_after: tuple = ()
     extra: dict = field(default_factory=dict)
     by_grader: bool = False   # the error is the grader's (a time limit, a death), not one the child reported
@@ -85,7 +86,7 @@ class Runner:
         self.dirs: dict[str, str] = {}
         self.deadline: float | None = None   # set by the first start: the submission's time budget
         self.runtime_imports: list[dict] = []
-        self.load_errors: list[dict] = []
+        self.load_errors: list[ErrorRecord] = []
         self.found: dict[str, dict] = {}
         self.loaded = False
         self.load_failure: str | None = None   # why the first load never finished (the child died, hung), located
@@ -159,7 +160,7 @@ class Runner:
             self.loaded = True
         elif not self.loaded and self.load_failure is None:
             self.load_failure = (f"loading the submission failed{self._where_loading_stopped()}: "
-                                 f"{(out.error or {}).get('message', 'failed')}")
+                                 f"{out.error.message if out.error else 'failed'}")
         return out
 
     def _read_progress(self) -> str:
@@ -231,7 +232,7 @@ class Runner:
 
         left = self.deadline - time.monotonic() if self.deadline is not None else self.timeout
         if left <= 0:
-            return Outcome(False, error={"type": "BudgetSpent", "message": self.spent_message()}, by_grader=True)
+            return Outcome(False, error=ErrorRecord("BudgetSpent", self.spent_message()), by_grader=True)
         worker = threading.Thread(target=exchange, daemon=True)
         worker.start()
         worker.join(min(self.timeout, left))
@@ -239,8 +240,8 @@ class Runner:
             self.close()
             worker.join(5)
             if left < self.timeout:
-                return Outcome(False, error={"type": "BudgetSpent", "message": self.spent_message()}, by_grader=True)
-            return Outcome(False, error={"type": "Timeout", "message": f"did not return within {self.timeout:g} s"},
+                return Outcome(False, error=ErrorRecord("BudgetSpent", self.spent_message()), by_grader=True)
+            return Outcome(False, error=ErrorRecord("Timeout", f"did not return within {self.timeout:g} s"),
                            by_grader=True)
         if "reply" not in box:
             code = None
@@ -251,11 +252,11 @@ class Runner:
                     pass
             self.close()
             if "bad" in box:
-                return Outcome(False, error={"type": "ProtocolError", "message": str(box["bad"])})
-            return Outcome(False, error={"type": "ProcessDied", "message": self._death(code)}, by_grader=True)
+                return Outcome(False, error=ErrorRecord("ProtocolError", str(box["bad"])))
+            return Outcome(False, error=ErrorRecord("ProcessDied", self._death(code)), by_grader=True)
         reply = box["reply"]
         if not isinstance(reply, dict):
-            return Outcome(False, error={"type": "ProtocolError", "message": "the child's reply is not a message"})
+            return Outcome(False, error=ErrorRecord("ProtocolError", "the child's reply is not a message"))
         if len(self.runtime_imports) < MAX_RUNTIME_IMPORTS:   # what a submission imports, not how often
             self.runtime_imports.extend(clean_imports(reply.get("imports"))[:MAX_RUNTIME_IMPORTS - len(self.runtime_imports)])
         if reply.get("ok") is not True:
@@ -315,7 +316,7 @@ class Runner:
                     metas = clean_shared_results(out.extra["shared_results"], len(calls), message["slot"])
                     result = [Outcome(True, value=read_result(i, meta)) for i, meta in enumerate(metas)]
                 except ProtocolError as exc:
-                    result = Outcome(False, error={"type": "ProtocolError", "message": str(exc)})
+                    result = Outcome(False, error=ErrorRecord("ProtocolError", str(exc)))
             else:
                 result = out
             wall = time.perf_counter() - t0

@@ -85,7 +85,7 @@ def _timed(runner, name, calls, slot):
     result, secs, clock = runner.timed_calls(name, calls, slot)
     if isinstance(result, list):
         return [o.value for o in result], secs, clock, None
-    kind = (result.error or {}).get("type") if not result.ok else "a result that is not a float array"
+    kind = result.error.type if not result.ok and result.error else "a result that is not a float array"
     return None, secs, clock, kind
 
 

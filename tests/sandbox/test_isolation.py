@@ -90,7 +90,7 @@ def test_private_tmp_is_capped(tmp_path):
     with Runner(load_submission(tmp_path / "s.py"), ["fill"]) as r:
         r.start()
         out = r.call("fill", ())
-    assert not out.ok and out.error["type"] == "OSError", out.error   # full (or the file size limit) long before 1 GB
+    assert not out.ok and out.error.type == "OSError", out.error   # full (or the file size limit) long before 1 GB
 
 
 def test_without_bubblewrap_root_still_drops_to_its_own_uid_and_says_what_is_missing(tmp_path):

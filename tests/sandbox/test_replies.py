@@ -32,14 +32,14 @@ def _text_ok(value, limit=MAX_TEXT + 60):
 @given(reply=_any | _long, names=st.lists(st.sampled_from(["convolve", "pool", "x"]), max_size=3))
 def test_every_reply_field_comes_out_in_its_form_and_size(reply, names):
     err = clean_error(reply)
-    assert _text_ok(err["type"]) and _text_ok(err["message"])
-    assert err.get("line") is None or (type(err["line"]) is int and err["line"] >= 0)
+    assert _text_ok(err.type) and _text_ok(err.message)
+    assert err.line is None or (type(err.line) is int and err.line >= 0)
     for imp in clean_imports(reply):
         assert _text_ok(imp["module"]) and _text_ok(imp["file"])
     for name, info in clean_found(reply, names).items():
         assert name in names and info["kind"] in ("function", "value")
         assert all(isinstance(p, str) for p in info["params"]) and type(info["varargs"]) is bool
-    assert all(_text_ok(e["message"]) for e in clean_load_errors(reply))
+    assert all(_text_ok(e.message) for e in clean_load_errors(reply))
     try:
         metas = clean_shared_results(reply, 2, 4096)
     except ProtocolError:
@@ -51,7 +51,7 @@ def test_every_reply_field_comes_out_in_its_form_and_size(reply, names):
 @given(fields=st.dictionaries(st.sampled_from(["type", "message", "line", "file", "code"]), _any | _long))
 def test_a_hostile_error_is_a_located_failure(fields):
     err = clean_error(fields)
-    assert len(err["message"]) <= MAX_TEXT + 60 and len(err["type"]) <= 160
+    assert len(err.message) <= MAX_TEXT + 60 and len(err.type) <= 160
 
 
 _values = (_any | st.builds(lambda n: np.zeros(n), st.integers(0, 5))

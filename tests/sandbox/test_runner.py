@@ -56,13 +56,13 @@ def test_calls_run_in_another_process_and_printing_does_not_corrupt_answers(tmp_
 def test_exit_crash_hang_and_interrupt_each_fail_one_call(tmp_path):
     with _runner(tmp_path, timeout=1.5) as r:
         r.start()
-        assert r.call("exits", (0,)).error["type"] == "SystemExit"
+        assert r.call("exits", (0,)).error.type == "SystemExit"
         died = r.call("hard_exit", (0,))
-        assert died.error["type"] == "ProcessDied" and "exit status 5" in died.error["message"]
+        assert died.error.type == "ProcessDied" and "exit status 5" in died.error.message
         start = time.monotonic()
         hung = r.call("hangs", (0,))
-        assert hung.error["type"] == "Timeout" and time.monotonic() - start < 5
-        assert r.call("interrupt", (0,)).error["type"] == "KeyboardInterrupt"
+        assert hung.error.type == "Timeout" and time.monotonic() - start < 5
+        assert r.call("interrupt", (0,)).error.type == "KeyboardInterrupt"
         assert r.call("ok", (1,)).value == 2          # a fresh child took over
 
 
