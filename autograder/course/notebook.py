@@ -182,13 +182,24 @@ def _bar_chart(ratios: dict[str, float], workload) -> str:
             f"src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'/>")
 
 
-def _not_started(result: ExerciseResult) -> str | None:
-    """What to do next, when the first failure is a function or answer not written yet."""
+def _advice(exercise: Exercise, result: ExerciseResult, functions: dict, answers: dict,
+            rules: list[RuleResult] | None) -> list[str]:
+    """What to do next, for the notebook only: write what is not written yet, pass what was not passed,
+    and why no rule points were counted when the rules could not be read."""
+    notes = []
     first = next((c for c in result.cases if not c.passed), None)
-    if first is None or not first.message.endswith(("is not implemented yet", "is not answered yet")):
-        return None
-    what = "answer" if first.message.endswith("answered yet") else "function"
-    return f"Not implemented yet: write the {what} above, then run this check again."
+    if not result.passed and first is not None and first.message.endswith(("is not implemented yet",
+                                                                            "is not answered yet")):
+        what = "answer" if first.message.endswith("answered yet") else "function"
+        notes.append(f"Not implemented yet: write the {what} above, then run this check again.")
+    missing = [n for n in exercise.names if n not in functions and n not in answers]
+    if missing and (exercise.answers or not functions):
+        given = ", ".join(f"{n}=..." if exercise.answers else n for n in missing)
+        notes.append(f"Pass {given} to check() (or autograde()) to check {'them' if len(missing) > 1 else 'it'}.")
+    if exercise.rule_points and functions and not rules:
+        notes.append("The rules could not be read (the function's source is not available here), so their "
+                     "points are not counted; the grader reads them from your file.")
+    return notes
 
 
 def _evaluate(exercise: Exercise, functions: dict, answers: dict, cases,
@@ -206,8 +217,7 @@ def _evaluate(exercise: Exercise, functions: dict, answers: dict, cases,
     if sub is None:   # nothing to read the rules from: none are reported
         sub, rules = Submission("notebook", []), rules or []
     result = grade_cases(exercise, cases, InProcess(functions, answers), sub, rules=rules, observe=observe)
-    advice = _not_started(result)
-    return CheckReport(result, pictures, [advice] if advice else [])
+    return CheckReport(result, pictures, _advice(exercise, result, functions, answers, rules))
 
 
 def _show(report: CheckReport) -> None:
@@ -389,10 +399,13 @@ def kernel_source(functions: dict) -> Submission | None:
         texts = [textwrap.dedent(inspect.getsource(f)) for f in fns]
     except (OSError, TypeError):
         return None
+    # each function at its own line of its cell (or file), so that a rule's finding and a run-time error
+    # of the same line say the same line number
     sub = Submission("notebook", [
         Source(label=f"`{f.__name__}`", path="notebook",
-               text=re.sub(rf"^def {re.escape(f.__name__)}\(", f"def {renamed[f.__name__]}(", t, count=1, flags=re.M)
-               if f.__name__ in renamed else t)
+               text="\n" * (f.__code__.co_firstlineno - 1)
+               + (re.sub(rf"^def {re.escape(f.__name__)}\(", f"def {renamed[f.__name__]}(", t, count=1, flags=re.M)
+                  if f.__name__ in renamed else t))
         for f, t in zip(fns, texts)])
     sub.__dict__["_functions"] = fns
     return sub

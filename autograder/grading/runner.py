@@ -16,7 +16,7 @@ from typing import Protocol
 from ..sandbox.replies import ErrorRecord, clean_error
 from ..sandbox.runner import Outcome
 from ..sandbox.runtime.protocol import as_received
-from ..sandbox.runtime.stubs import describe, not_started
+from ..sandbox.runtime.stubs import describe, fresh, not_started
 
 __all__ = ["CaseRunner", "InProcess"]
 
@@ -67,24 +67,33 @@ class InProcess:
 
     def call(self, name: str, args: tuple) -> Outcome:
         fn = self.functions[name]
-        args = copy.deepcopy(args)
+        args = [fresh(a) for a in copy.deepcopy(args)]
         try:
-            # strings are made afresh, as the sandbox's are, so that `padding is 'same'` fails here too
-            value = fn(*[("".join(list(a)) if type(a) is str else a) for a in args])
-        except Exception as exc:  # noqa: BLE001 - the student's error is the feedback
+            value = fn(*args)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the student's error is the feedback (not Ctrl-C)
             return Outcome(False, error=_error(exc))
         if (stub := not_started(fn, value)) is not None:
             return Outcome(False, error=clean_error(stub))
-        return Outcome(True, value=as_received(value), args_after=tuple(as_received(a) for a in args))
+        return _received(value, args)
 
     def get(self, name: str) -> Outcome:
-        return Outcome(True, value=as_received(self.answers[name]))
+        return _received(self.answers[name])
+
+
+def _received(value, args=()) -> Outcome:
+    """The outcome of a call that returned ``value``, as a child's reply would bring it (a value that
+    cannot be sent fails as it does from a child)."""
+    try:
+        return Outcome(True, value=as_received(value), args_after=tuple(as_received(a) for a in args))
+    except Exception as exc:  # noqa: BLE001 - a huge int, a self-referencing list...
+        return Outcome(False, error=clean_error({"type": "ProtocolError",
+                                                 "message": f"the result could not be sent: {exc}"}))
 
 
 _NOT_STUDENT = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))})
 
 
-def _error(exc: Exception) -> ErrorRecord:
+def _error(exc: BaseException) -> ErrorRecord:
     """The error as the sandbox's child reports it: type, message, and the last line of student code
     it passed through (a frame outside Python's installation and this package)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_NOT_STUDENT)]

@@ -161,7 +161,7 @@ def test_rules_in_the_kernel_count_helpers_and_names_from_other_modules(tmp_path
     rules = {r.id: r for r in kernel_rules(get("convolve_grayscale_same"),
                                            {"convolve_grayscale_same": mod.convolve_grayscale_same})}
     assert not rules["loop-budget"].passed and rules["loop-budget"].message.startswith("3 for loops (budget 2)")
-    assert "`rows`, line 2" in rules["loop-budget"].message
+    assert "`rows`, line 5" in rules["loop-budget"].message   # the line of its file (or cell), as errors say
     assert not rules["forbidden-import"].passed and "autograder.reference" in rules["forbidden-import"].message
 
 
@@ -192,3 +192,36 @@ def test_kernel_rules_see_names_used_inside_comprehensions(tmp_path):
     rules = {r.id: r for r in kernel_rules(get("convolve_grayscale_same"),
                                            {"convolve_grayscale_same": _module(path).convolve_grayscale_same})}
     assert not rules["forbidden-import"].passed and "autograder.reference" in rules["forbidden-import"].message
+
+
+def test_what_check_was_not_given_it_says_how_to_pass():
+    report = check("correlate_by_hand", output_00=1, show=False)
+    assert report.result.cases[1].stage == "exists"
+    assert report.notes == ["Pass output_full=... to check() (or autograde()) to check it."]
+
+
+def test_a_result_that_cannot_travel_fails_its_case_as_in_the_grader():
+    """What comes back in process passes through the child's encoding: a huge int fails that case (not
+    check()), a class is an opaque value, and a sys.exit() is the function's error, not the kernel's."""
+    def conv_output_size(n, k, padding="valid", stride=1, dilation=1):
+        return 10 ** 5000 if n == 28 and k == 3 and padding == "valid" else SystemExit
+
+    def dense_params(in_features, units, use_bias=True):
+        raise SystemExit(3)
+
+    report = check(conv_output_size, show=False)
+    assert "ProtocolError: the result could not be sent" in report.result.cases[0].message
+    assert report.result.cases[1].message.endswith("returned type <class 'SystemExit'>; expected an int")
+    report = check(dense_params, show=False)
+    assert all(c.message.startswith("dense_params(") and "raised SystemExit: 3" in c.message
+               for c in report.result.cases[:2])
+
+
+def test_rules_that_cannot_be_read_are_said_so():
+    ns = {}
+    exec("import numpy as np\n"
+         "def global_average_pool(images):\n"
+         "    return np.asarray(images, dtype=float).mean(axis=(1, 2))\n", ns)
+    report = check(ns["global_average_pool"], show=False)
+    assert report.passed and report.result.score == report.result.points.correctness < report.result.max_score
+    assert report.notes and report.notes[0].startswith("The rules could not be read")

@@ -18,7 +18,7 @@ import traceback
 
 from .memory import steady_allocator
 from .protocol import read_message, write_message
-from .stubs import describe, not_started
+from .stubs import describe, fresh, not_started
 
 _namespaces: list[tuple[str, dict]] = []
 _ALLOWED: set[str] = set()   # sent by the grader in the load request (exercises.policy.ALLOWED_IMPORTS)
@@ -70,17 +70,6 @@ def _guard_imports() -> None:
 
     builtins.__import__ = guarded
     importlib.import_module = guarded_module
-
-
-def _fresh(value):
-    """Rebuild strings so that ``padding is 'same'`` fails here as it does in real programs."""
-    if type(value) is str:
-        return "".join(list(value))
-    if type(value) is tuple:
-        return tuple(_fresh(v) for v in value)
-    if type(value) is list:
-        return [_fresh(v) for v in value]
-    return value
 
 
 def _lookup(name: str):
@@ -182,7 +171,7 @@ def _call(msg: dict, labels: set[str]) -> dict:
         fn = _lookup(msg["name"])
     except KeyError:
         return {"ok": False, "error": {"type": "NameError", "message": f"{msg['name']} is not defined"}}
-    args = [_fresh(a) for a in msg["args"]]
+    args = [fresh(a) for a in msg["args"]]
     try:
         result = fn(*args)
     except BaseException as exc:  # noqa: BLE001
@@ -193,7 +182,7 @@ def _call(msg: dict, labels: set[str]) -> dict:
 
 
 def _call_shared(msg: dict, labels: set[str]) -> dict:
-    """Timed calls whose arrays travel through shared files instead of the pipe (see timing.py).
+    """Timed calls whose arrays travel through shared files instead of the pipe (see autograder/timing/measure.py).
 
     ``msg['calls']`` lists argument lists; array arguments are plain ndarrays over a private
     (copy-on-write) mapping of ``msg['path']``, so the student may scribble on them. Answer ``i`` is
@@ -222,7 +211,7 @@ def _call_shared(msg: dict, labels: set[str]) -> dict:
                 off, dtype, shape = a["$shared"]
                 args.append(np.ndarray(tuple(shape), dtype=np.dtype(dtype), buffer=src, offset=int(off)))
             else:
-                args.append(_fresh(a))
+                args.append(fresh(a))
         try:
             result = fn(*args)
         except BaseException as exc:  # noqa: BLE001

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dis
 import inspect
 
-__all__ = ["describe", "is_stub", "not_started", "UNANSWERED"]
+__all__ = ["describe", "fresh", "is_stub", "not_started", "UNANSWERED"]
 
 #: What the student release assigns to a by-hand answer before the student writes one: ``output_00 = ...``.
 UNANSWERED = Ellipsis
@@ -53,3 +53,15 @@ def describe(obj) -> dict:
         varargs = any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
         return {"kind": "function", "params": params, "varargs": varargs}
     return {"kind": "value", "type": type(obj).__name__}
+
+
+def fresh(value):
+    """``value`` with its strings rebuilt (in tuples and lists too), so that ``padding is 'same'`` fails
+    on a case's arguments as it does in real programs, whoever calls the function."""
+    if type(value) is str:
+        return "".join(list(value))
+    if type(value) is tuple:
+        return tuple(fresh(v) for v in value)
+    if type(value) is list:
+        return [fresh(v) for v in value]
+    return value
