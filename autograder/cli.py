@@ -44,7 +44,7 @@ def _write(target: str, text: str) -> None:
 def _cmd_grade(args: argparse.Namespace) -> int:
     from .exercises import registry
     from .grading.cases import NoSecret, course_secret
-    from .formats import render_table, to_gradescope, to_junit
+    from .formats import FORMATS, render_table
     from .grading.grade import grade_path
     from .sandbox import Policy, SandboxUnavailable
     from .grading.submission import SubmissionError
@@ -69,13 +69,10 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     except SandboxUnavailable as exc:
         print(f"convcourse grade: refusing to run student code: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        _write(args.json, result.dumps())
-    if args.gradescope:
-        _write(args.gradescope, to_gradescope(result))
-    if args.junit:
-        _write(args.junit, to_junit(result))
-    if args.json != "-":
+    for fmt in FORMATS:
+        if getattr(args, fmt.name):
+            _write(getattr(args, fmt.name), fmt.render(result, f"{args.student}: feedback"))
+    if "-" not in (getattr(args, fmt.name) for fmt in FORMATS):   # standard output is one format's alone
         sys.stdout.write(render_table(result))
     return 0
 
@@ -92,7 +89,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else root.resolve().parent / f"{root.resolve().name}-grades"
     try:
         settings = Settings(perf=not args.no_perf, timeout=args.timeout, secret=course_secret(args.practice),
-                            gradescope=args.gradescope, junit=args.junit, require_sandbox=not args.no_sandbox,
+                            formats=_asked_formats(args), require_sandbox=not args.no_sandbox,
                             budget=args.budget, practice=args.practice)
         run = grade_class(root, out, settings, workers=args.workers)
     except NoSecret as exc:
@@ -148,7 +145,15 @@ def _cmd_build_course(args: argparse.Namespace) -> int:
     return 0
 
 
+def _asked_formats(args: argparse.Namespace) -> tuple[str, ...]:
+    from .formats import FORMATS
+
+    return tuple(fmt.name for fmt in FORMATS if not fmt.every_record and getattr(args, fmt.name))
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .formats import FORMATS   # each format is a flag
+
     parser = argparse.ArgumentParser(prog="convcourse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("warmup", help="compile the reference's Numba kernels into the cache")
@@ -156,9 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_warmup)
     p = sub.add_parser("grade", help="grade one submission (a .py file, an .ipynb notebook or a folder)")
     p.add_argument("path", help="the submission")
-    p.add_argument("--json", metavar="FILE", help="write convcourse.results/1 JSON ('-' for standard output)")
-    p.add_argument("--gradescope", metavar="FILE", help="write Gradescope's results.json")
-    p.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+    for fmt in FORMATS:
+        p.add_argument(f"--{fmt.name}", metavar="FILE", help=f"write the {fmt.describes} ('-' for standard output)")
     p.add_argument("--student", default="anonymous", help="student id: seeds the hidden cases")
     p.add_argument("--exercise", action="append", metavar="SLUG", help="grade only this exercise (repeatable)")
     _grading_options(p)
@@ -169,8 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="where the records go (default: DIR-grades beside DIR)")
     p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the cores)")
     _grading_options(p)
-    p.add_argument("--gradescope", action="store_true", help="also write each student's Gradescope results.json")
-    p.add_argument("--junit", action="store_true", help="also write each student's JUnit XML")
+    for fmt in FORMATS:
+        if not fmt.every_record:
+            p.add_argument(f"--{fmt.name}", action="store_true", help=f"also write each student's {fmt.describes}")
     p.add_argument("--gradebook", nargs="?", const="auto", metavar="URL",
                    help="write the scores into nbgrader's gradebook (default: the course's gradebook.db)")
     p.set_defaults(run=_cmd_grade_class)

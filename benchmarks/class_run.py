@@ -2,7 +2,7 @@
 
     python benchmarks/class_run.py --students 200 --kill-at 0.5 --write docs/class-grading.md
 
-Makes N nbgrader submissions of assignment 02 (a mix of the kinds of autograder/sampleclass.py), runs
+Makes N nbgrader submissions of assignment 02 (a mix of the kinds of autograder/classroom/sampleclass.py), runs
 ``convcourse grade-class`` on them with performance tiers, samples the resident memory of the whole
 process tree (grade-class, its workers and their sandboxed children) every half second, kills the process
 group once a share of the class is recorded, runs the same command again, and checks that nothing was

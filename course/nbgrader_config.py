@@ -32,7 +32,7 @@ c.Execute.interrupt_on_timeout = True
 # Student code runs in the same kernel as the graded cells: the kernel gets each student's own key of
 # hidden cases, never CONVCOURSE_SECRET, and whatever a cell shows of either is replaced before the
 # autograded notebook is saved (so feedback, made from it, never holds them). nbgrader's own list
-# otherwise, in its order (autograder/nbgrader_preprocessors.py).
+# otherwise, in its order (autograder/course/nbgrader_preprocessors.py).
 c.Autograde.autograde_preprocessors = [
     "autograder.course.nbgrader_preprocessors.StudentKeyExecute",
     "autograder.course.nbgrader_preprocessors.RedactSecret",

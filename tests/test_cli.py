@@ -48,6 +48,21 @@ def test_files_and_table(tmp_path):
     assert root.tag == "testsuites" and root.get("failures") == "0"
 
 
+def test_every_format_is_a_flag_of_both_commands(tmp_path):
+    """formats.FORMATS is the one list: each format is `grade --NAME FILE`, and each one a class run does
+    not always write is `grade-class --NAME` (the HTML page, new with the list, included)."""
+    from autograder.formats import FORMATS
+
+    proc = run(GOLDEN / "same-plus-one", "--exercise", "output_size", "--no-perf", "--practice",
+               *[a for f in FORMATS for a in (f"--{f.name}", tmp_path / f.record)])
+    assert proc.returncode == 0, proc.stderr
+    assert all((tmp_path / f.record).read_text().strip() for f in FORMATS)
+    assert "<html" in (tmp_path / "feedback.html").read_text().lower()
+    helped = subprocess.run([sys.executable, "-m", "autograder.cli", "grade-class", "--help"], capture_output=True,
+                            text=True, timeout=60).stdout
+    assert all((f"--{f.name}" in helped) != f.every_record for f in FORMATS), helped
+
+
 def test_exercise_filter_and_exit_codes(tmp_path):
     proc = run(GOLDEN / "same-plus-one", "--exercise", "convolve_grayscale_same", "--json", "-", "--no-perf")
     assert [e["slug"] for e in json.loads(proc.stdout)["exercises"]] == ["convolve_grayscale_same"]

@@ -3,9 +3,9 @@
 Each submission (:mod:`.roster`) is graded by :func:`autograder.grading.grade.grade_path` in a worker process
 (the student's code runs in that worker's sandboxed child, never in a worker). Its records go to
 ``OUT/<student>[/<assignment>]/``: ``results.json`` (convcourse.results/1), ``feedback.html`` and, on
-request, ``gradescope.json`` and ``junit.xml``, each written atomically; then ``.done`` records the
-fingerprint of the submission, the grading settings and a digest of every record, authenticated with a
-key derived from the course secret (which no child ever sees). A rerun keeps every submission whose
+request, the other formats of :data:`~autograder.formats.FORMATS` (``gradescope.json``, ``junit.xml``), each
+written atomically; then ``.done`` records the fingerprint of the submission, the grading settings and a
+digest of every record, authenticated with a key derived from the course secret (which no child ever sees). A rerun keeps every submission whose
 ``.done`` verifies and still matches and grades the others, so a run killed at any point loses nothing
 and regrades nothing, and a record edited or forged by hand is graded again.
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from ..formats import to_class_csv, to_gradescope, to_html_page, to_junit
+from ..formats import FORMATS, to_class_csv
 from ..grading.results import SubmissionResult, write_atomic
 from ..sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS
 from .roster import Entry, exercises_for, find_submissions, fingerprint
@@ -41,8 +41,8 @@ __all__ = ["Settings", "Graded", "ClassRun", "grade_class", "grade_entry", "summ
 #: Submissions a worker process grades before a fresh one replaces it.
 PER_WORKER = 20
 
-#: The records a submission's folder may hold (``.done`` lists those it has).
-RECORDS = {"results.json", "feedback.html", "gradescope.json", "junit.xml"}
+#: The records a submission's folder may hold (``.done`` lists those it has): one file per format.
+RECORDS = {fmt.record for fmt in FORMATS}
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,7 @@ class Settings:
     perf: bool = True
     timeout: float = CALL_SECONDS
     secret: str | None = None
-    gradescope: bool = False
-    junit: bool = False
+    formats: tuple[str, ...] = ()   # the formats written beside every record's results.json and feedback.html
     require_sandbox: bool = True
     budget: float = SUBMISSION_SECONDS
     practice: bool = False   # grade with the public practice secret (else a course secret is required)
@@ -65,7 +64,7 @@ class Settings:
         return Policy(require=self.require_sandbox)
 
     def resolved(self) -> Settings:
-        """These settings with the secret they grade with (raises :class:`~.cases.NoSecret` without one)."""
+        """These settings with the secret they grade with (raises :class:`~autograder.grading.cases.NoSecret` without one)."""
         from dataclasses import replace
 
         from ..grading.cases import course_secret
@@ -75,7 +74,7 @@ class Settings:
     def signature(self) -> str:
         secret = self.secret or ""
         return json.dumps({"perf": self.perf, "timeout": self.timeout, "budget": self.budget,
-                           "gradescope": self.gradescope, "junit": self.junit,
+                           **{f.name: f.name in self.formats for f in FORMATS if not f.every_record},
                            "secret": hashlib.sha256(secret.encode()).hexdigest()[:16]})
 
 
@@ -151,11 +150,8 @@ def _kept(folder: Path, entry: Entry, fp: str, settings: Settings) -> Submission
 
 def _write_records(folder: Path, entry: Entry, fp: str, settings: Settings, result: SubmissionResult) -> None:
     _done(folder).unlink(missing_ok=True)
-    records = {"results.json": result.dumps(), "feedback.html": to_html_page(result, f"{entry.key}: feedback")}
-    if settings.gradescope:
-        records["gradescope.json"] = to_gradescope(result)
-    if settings.junit:
-        records["junit.xml"] = to_junit(result)
+    records = {f.record: f.render(result, f"{entry.key}: feedback") for f in FORMATS
+               if f.every_record or f.name in settings.formats}
     for name, text in records.items():
         write_atomic(folder / name, text)
     write_atomic(_done(folder), _stamp(entry, fp, settings, records))   # last: the records above are complete

@@ -96,7 +96,7 @@ def exercises_for(assignment: str | None) -> list[str] | None:
 
 def fingerprint(path: Path) -> str:
     """sha256 over the names and bytes of every code file of a submission, the files the grader reads
-    (:func:`~.submission.code_files`), read the way it reads them; a submission that cannot be read
+    (:func:`~autograder.grading.submission.code_files`), read the way it reads them; a submission that cannot be read
     fingerprints as the reason."""
     from ..grading.submission import MAX_NOTEBOOK_BYTES, code_files, read_file
 

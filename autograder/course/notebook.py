@@ -67,7 +67,7 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def _exercise_for(target) -> tuple[registry.Exercise, str | None]:
+def _exercise_for(target) -> tuple[Exercise, str | None]:
     name = target if isinstance(target, str) else getattr(target, "__name__", "")
     for exercise in registry.EXERCISES:
         if name == exercise.slug:

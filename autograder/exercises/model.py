@@ -148,7 +148,8 @@ class Misconception:
         The catalogue functions it concerns.
     predicts : tuple of callable
         ``predict(call) -> output or None``: what a student holding the idea would have returned (a
-        prediction equal to the right answer names nothing; one that raises is skipped).
+        prediction equal to the right answer names nothing; one that raises ValueError, IndexError or
+        TypeError, the reference refusing the altered arguments, is skipped).
     explains : callable, optional
         ``explains(call, got, stage) -> bool``: a test of what came back, for ideas no single output shows.
     static : callable, optional

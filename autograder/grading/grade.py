@@ -67,7 +67,7 @@ def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, se
                      timeout: float = CALL_SECONDS, perf: bool = False, policy: Policy | None = None,
                      budget: float = SUBMISSION_SECONDS) -> SubmissionResult:
     """Grade ``sub`` on the exercises ``slugs`` (default: the whole catalogue); ``perf`` measures tiers.
-    ``policy``: the isolation to insist on (raises :class:`~.sandbox.SandboxUnavailable` without it).
+    ``policy``: the isolation to insist on (raises :class:`~autograder.sandbox.isolation.SandboxUnavailable` without it).
     ``timeout`` bounds one call, ``budget`` all of the submission's calls together (seconds)."""
     exercises = [registry.get(s) for s in slugs] if slugs else list(registry.EXERCISES)
     names = [n for e in exercises for n in e.names]

@@ -6,7 +6,7 @@ coding cookies, a UTF-8 byte-order mark). A notebook becomes one source made of 
 nbgrader solution cells when the notebook is an nbgrader assignment), each cell parsed on its own: a cell
 that does not parse is left out (its lines kept blank) and costs only what it defines. IPython magics and
 shell escapes are recognised by IPython's own input transformer and become calls on a shell that does
-nothing (:mod:`.sandbox.runtime.child`).
+nothing (:mod:`autograder.sandbox.runtime.child`).
 """
 
 from __future__ import annotations

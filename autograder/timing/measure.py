@@ -1,8 +1,9 @@
 """Time a submission against the reference on a standard workload, and give it a tier (SPEC §3).
 
 The student's function runs in the child (single-threaded: every thread pool pinned to one) and is timed
-from outside it over the whole request (:meth:`~.sandbox.Runner.timed_calls`), with the arrays in a shared
-file so that moving them costs next to nothing; the reference runs here in its single-thread mode.
+from outside it over the whole request (:meth:`~autograder.sandbox.runner.Runner.timed_calls`), with the
+arrays in a shared file so that moving them costs next to nothing; the reference runs here in its
+single-thread mode.
 The two alternate, each repeat on fresh inputs, and every timed output is checked against the reference,
 so neither a cached result nor a lazy one helps. A small probe goes first: a submission that could not
 finish the workload in :data:`~.tiers.MAX_SECONDS` is ``too-slow`` after seconds, not minutes.

@@ -80,7 +80,7 @@ def test_a_class_with_both_exploits_graded_recorded_and_resumed(tmp_path):
                 "frank": "empty"}
     submitted = _class(tmp_path, students)
     out = tmp_path / "grades"
-    settings = Settings(perf=False, timeout=5.0, junit=True)
+    settings = Settings(perf=False, timeout=5.0, formats=("junit",))
     run = grade_class(submitted, out, settings, workers=2, progress=False)
     assert [g.state for g in run.graded] == ["graded"] * 5
     results = {g.entry.student: {e.slug: e for e in g.result.exercises} for g in run.graded}
