@@ -153,6 +153,7 @@ class Plan:
         procs_files = containment.procs_files
         rlimits = limits.rlimits(own_uid=self.drop_to_uid)
         drop = self.drop_to_uid
+        grader = os.getpid()
 
         def prepare():   # runs in the forked process, before exec: no locks, no imports
             pid = str(os.getpid()).encode()
@@ -168,6 +169,8 @@ class Plan:
                 os.setresuid(uid, uid, uid)
             _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
             _libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)   # after setuid, which clears it
+            if os.getppid() != grader:   # the grader died before the line above: nobody would kill this
+                os._exit(1)
 
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                                 env=env, cwd=cwd, preexec_fn=prepare, close_fds=True)
