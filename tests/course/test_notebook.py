@@ -225,3 +225,12 @@ def test_rules_that_cannot_be_read_are_said_so():
     report = check(ns["global_average_pool"], show=False)
     assert report.passed and report.result.score == report.result.points.correctness < report.result.max_score
     assert report.notes and report.notes[0].startswith("The rules could not be read")
+
+
+def test_assignments_released_before_the_move_still_import_autograde():
+    import autograder
+    from autograder import course
+    from autograder.notebook import autograde, check as old_check
+
+    assert autograde is course.notebook.autograde and old_check is course.notebook.check
+    assert autograder.figures is course.figures
