@@ -306,7 +306,10 @@ def test_ctrl_c_stops_a_class_run_cleanly_and_a_rerun_resumes(tmp_path):
                                       s4=_SLOW.replace("time.sleep(1.0)", "time.sleep(2.5)")))
     out = tmp_path / "grades"
     cmd = [CONVCOURSE, "grade-class", str(root), "--out", str(out), "--no-perf", "--workers", "2", "--timeout", "3"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # as from a terminal: Ctrl-C is not ignored (a shell's background job, as `make test &` is, ignores it,
+    # and so would the run under test, which then rightly grades on)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while not (out / "s3" / ".grading").exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.05)
