@@ -8,6 +8,7 @@ results for float32 images and float64 otherwise. Bad arguments raise ``ValueErr
 what was received and what was expected. :func:`single_threaded` is the mode the performance tiers time in.
 """
 
+from ..lazy import lazy_attributes
 from .geometry import axis_geometry, conv_output_size, same_padding, transpose_output_size
 from .params import conv_params, dense_params, depthwise_params, separable_params
 from .threads import num_threads, single_thread_env, single_threaded, threads
@@ -21,15 +22,7 @@ _COMPILED = {
 }
 _MODULE_OF = {name: module for module, names in _COMPILED.items() for name in names}
 
-
-def __getattr__(name):
-    if name in _MODULE_OF:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _MODULE_OF)
 
 
 def __dir__():

@@ -8,6 +8,7 @@
 - :mod:`.runtime`: everything the child itself runs (standard library and numpy only).
 """
 
+from ..lazy import lazy_attributes
 from .limits import CALL_SECONDS, SUBMISSION_SECONDS, Containment, Limits
 
 __all__ = ["Runner", "Outcome", "Limits", "Containment", "Isolation", "Layer", "Policy", "SandboxUnavailable",
@@ -18,12 +19,4 @@ __all__ = ["Runner", "Outcome", "Limits", "Containment", "Isolation", "Layer", "
 _LAZY = {"Runner": "runner", "Outcome": "runner", "Isolation": "isolation", "Layer": "isolation",
          "Policy": "isolation", "SandboxUnavailable": "isolation"}
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
