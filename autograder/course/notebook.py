@@ -69,11 +69,10 @@ class CheckReport:
 
 def _exercise_for(target) -> tuple[Exercise, str | None]:
     name = target if isinstance(target, str) else getattr(target, "__name__", "")
-    for exercise in registry.EXERCISES:
-        if name == exercise.slug:
-            return exercise, None
-        if name in exercise.names:
-            return exercise, name
+    if name in {e.slug for e in registry.EXERCISES}:
+        return registry.get(name), None
+    if (exercise := registry.exercise_of(name)) is not None:
+        return exercise, name
     known = ", ".join(n for e in registry.EXERCISES for n in e.names if e.functions)
     raise ValueError(f"check: {name!r} is not an exercise function; expected one of {known}")
 

@@ -9,9 +9,9 @@ docs/course.md.
 from __future__ import annotations
 
 from . import channels, grayscale, pooling, sizes, variants
-from .model import Exercise, FunctionSpec
+from .model import Exercise
 
-__all__ = ["FAMILIES", "EXERCISES", "get", "function_spec", "exercise_of"]
+__all__ = ["FAMILIES", "EXERCISES", "get", "exercise_of"]
 
 #: The family modules, in the order the catalogue lists them.
 FAMILIES = (grayscale, channels, pooling, variants, sizes)
@@ -32,11 +32,6 @@ def get(slug: str) -> Exercise:
         raise KeyError(f"no exercise {slug!r}; the catalogue has: {', '.join(_BY_SLUG)}") from None
 
 
-def exercise_of(name: str) -> Exercise:
-    """The exercise that asks for the function or answer ``name``."""
-    return _BY_NAME[name]
-
-
-def function_spec(name: str) -> FunctionSpec:
-    """The catalogue function ``name``."""
-    return _BY_NAME[name].function(name)
+def exercise_of(name: str) -> Exercise | None:
+    """The exercise that asks for the function or answer ``name``, or None."""
+    return _BY_NAME.get(name)
