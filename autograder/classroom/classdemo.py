@@ -14,12 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..course.authoring import run_nbgrader
+from ..course.authoring import ROOT, run_nbgrader
 from .sampleclass import ASSIGNMENT, make_class
 
 __all__ = ["STUDENTS", "run_demo"]
 
-ROOT = Path(__file__).resolve().parents[1]
 STUDENTS = {"alice": "correct", "bob": "slow", "carol": "same-plus-one", "dave": "assert-patch",
             "erin": "numba-hang", "frank": "empty"}
 

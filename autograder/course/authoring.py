@@ -42,7 +42,8 @@ from ..grading.submission import notebook_code
 __all__ = ["Cell", "Lesson", "parse_lesson", "lesson_notebook", "autograde_source", "render_numbers", "build",
            "lessons", "run_nbgrader", "BuildError"]
 
-ROOT = Path(__file__).resolve().parents[1]
+#: The checkout this package sits in (its course/, solutions/ and exercises/), for the defaults of the commands
+ROOT = Path(__file__).resolve().parents[2]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 _HEADER = re.compile(r"^# %%(?: \[(?P<kind>[a-z]+)(?: (?P<arg>[a-z0-9_]+))?\])?\s*$")
 _GENERATED = "Generated from course/lessons/{name}.py by `convcourse build-course`: edit the lesson, not this file."

@@ -127,3 +127,13 @@ def test_every_figure_a_lesson_draws_has_a_caption():
         for cell in parse_lesson(path).cells:
             if cell.kind == "code" and "plt.subplots(" in cell.source:
                 assert "figures.caption(fig," in cell.source, (path.name, cell.line)
+
+
+def test_the_commands_default_to_this_checkout():
+    """build-course and the class demo default to the checkout the package sits in (the folders moved once
+    and the defaults pointed one level too high: `make demo` failed)."""
+    from autograder.classroom import classdemo
+    from autograder.course import authoring
+
+    assert authoring.ROOT == ROOT == classdemo.ROOT
+    assert lessons() == lessons(ROOT) and lessons()
