@@ -78,17 +78,34 @@ def function_nodes(sub: Submission, name: str) -> list[tuple[Source, ast.AST]]:
 
 
 def _aliases(src: Source) -> dict[str, str]:
+    """Local name -> dotted name of what it stands for: the file's imports, and names bound to a module
+    or a function of one (``s = np.fft``, ``_f = np.fft.fft2``, in the file or a function, chains too)."""
     if "_aliases" in src.__dict__:
         return src.__dict__["_aliases"]
     names = src.__dict__["_aliases"] = {}
-    for node in _walk(src, src.tree):
+    nodes = _walk(src, src.tree)
+    for node in nodes:
         if isinstance(node, ast.Import):
             for a in node.names:
                 names[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
         elif isinstance(node, ast.ImportFrom) and node.module:
             for a in node.names:
                 names[a.asname or a.name] = f"{node.module}.{a.name}"
+    bindings = [(n.targets[0].id, n.value) for n in nodes if isinstance(n, ast.Assign) and len(n.targets) == 1
+                and isinstance(n.targets[0], ast.Name) and isinstance(n.value, (ast.Name, ast.Attribute))]
+    for _ in range(3):   # `s = np.fft; t = s.fft2` resolves in two rounds
+        for name, value in bindings:
+            target = _dotted(value, names)
+            if target and _root_name(value) in names and name not in names:
+                names[name] = target
     return names
+
+
+def _root_name(node) -> str | None:
+    """The name an attribute chain starts from (``np`` of ``np.fft.fft2``)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _dotted(node, aliases) -> str | None:

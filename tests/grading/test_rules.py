@@ -86,3 +86,21 @@ def test_every_fft_transform_is_a_forbidden_call():
         assert not _rules(code)["forbidden-call"].passed, call
     ok = "import numpy as np\ndef convolve_grayscale_valid(images, kernel):\n    return np.fft.fftfreq(3)\n"
     assert _rules(ok)["forbidden-call"].passed
+
+
+def test_forbidden_calls_through_names_bound_to_them():
+    """attack-call-aliases: a module bound to a name (in the file or a function), a function bound to one,
+    and chains of them, are read as what they name; a name bound to an array's attribute is not a module."""
+    code = (
+        "import numpy as np\n"
+        "spectral = np.fft\n"
+        "again = spectral\n"
+        "def convolve_grayscale_valid(images, kernel):\n"
+        "    shape = images.shape\n"
+        "    forward = again.rfft2\n"
+        "    return forward(images) + shape.count(1)\n"
+    )
+    r = _rules(code)["forbidden-call"]
+    assert not r.passed and r.message.startswith("calls numpy.fft.rfft2 (") and r.message.count("calls ") == 1
+    clean = "import numpy as np\ndef convolve_grayscale_valid(images, kernel):\n    pad = np.pad\n    return pad(images, 1)\n"
+    assert _rules(clean)["forbidden-call"].passed
