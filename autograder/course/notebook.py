@@ -406,7 +406,6 @@ def kernel_source(functions: dict) -> Submission | None:
                + (re.sub(rf"^def {re.escape(f.__name__)}\(", f"def {renamed[f.__name__]}(", t, count=1, flags=re.M)
                   if f.__name__ in renamed else t))
         for f, t in zip(fns, texts)])
-    sub.__dict__["_functions"] = fns
     return sub
 
 
@@ -426,7 +425,7 @@ def kernel_rules(exercise: Exercise, functions: dict, sub: Submission | None = N
         return None
     rules = check_rules(sub, exercise)
     used = []
-    for fn in sub.__dict__["_functions"]:
+    for fn in _helpers(functions.values()):
         for name in _global_names(fn.__code__):
             obj = fn.__globals__.get(name)
             origin = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None) \

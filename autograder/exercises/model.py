@@ -246,12 +246,6 @@ class Exercise:
                 return f
         raise KeyError(name)
 
-    def answer(self, name: str) -> Answer:
-        for a in self.answers:
-            if a.name == name:
-                return a
-        raise KeyError(name)
-
     @property
     def rule_points(self) -> dict[str, float]:
         return dict(RULE_POINTS) if self.loop_budget is not None else {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -138,8 +138,7 @@ def _cases(spec: FunctionSpec, rows, hidden: bool) -> list[Case]:
 
 
 def _number(cases: list[Case], prefix: str) -> list[Case]:
-    return [Case(name=f"{prefix}-{i + 1}", function=c.function, args=c.args, hidden=c.hidden, needs=c.needs,
-                 note=c.note, is_answer=c.is_answer, id=c.id, spec=c.spec) for i, c in enumerate(cases)]
+    return [replace(c, name=f"{prefix}-{i + 1}") for i, c in enumerate(cases)]
 
 
 def _exercise(exercise: Exercise | str) -> Exercise:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import copy
 import os
 import sys
-import traceback
 from typing import Protocol
 
 from ..sandbox.replies import ErrorRecord, clean_error
 from ..sandbox.runner import Outcome
 from ..sandbox.runtime.protocol import as_received
-from ..sandbox.runtime.stubs import describe, fresh, not_started
+from ..sandbox.runtime.stubs import describe, describe_error, fresh, not_started
 
 __all__ = ["CaseRunner", "InProcess"]
 
@@ -96,12 +95,4 @@ _NOT_STUDENT = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirna
 def _error(exc: BaseException) -> ErrorRecord:
     """The error as the sandbox's child reports it: type, message, and the last line of student code
     it passed through (a frame outside Python's installation and this package)."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_NOT_STUDENT)]
-    where = frames[-1] if frames else None
-    try:
-        message = str(exc)
-    except Exception:  # noqa: BLE001 - a student's exception may fail to print
-        message = "<unprintable>"
-    return clean_error({"type": type(exc).__name__, "message": message[:500],
-                        "file": where.filename if where else None, "line": where.lineno if where else None,
-                        "code": (where.line or "")[:200] if where else None})
+    return clean_error(describe_error(exc, lambda filename: not filename.startswith(_NOT_STUDENT)))

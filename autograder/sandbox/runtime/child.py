@@ -14,11 +14,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import traceback
 
 from .memory import steady_allocator
 from .protocol import read_message, write_message
-from .stubs import describe, fresh, not_started
+from .stubs import describe, describe_error, fresh, not_started
 
 _namespaces: list[tuple[str, dict]] = []
 _ALLOWED: set[str] = set()   # sent by the grader in the load request (exercises.policy.ALLOWED_IMPORTS)
@@ -80,20 +79,12 @@ def _lookup(name: str):
 
 
 def _error(exc: BaseException, labels: set[str]) -> dict:
-    frames = traceback.extract_tb(exc.__traceback__)
-    student = [f for f in frames if f.filename in labels]
-    where = student[-1] if student else None
-    try:
-        message = str(exc)
-    except Exception:  # noqa: BLE001 - a student's exception may fail to print
-        message = "<unprintable>"
+    error = describe_error(exc, lambda filename: filename in labels)
     missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
     if isinstance(missing, str) and missing.split(".")[0] not in _ALLOWED | _own:
-        message = (f"No module named {missing!r}: the grader runs your code with only the standard library "
-                   f"and {', '.join(sorted(_ALLOWED))} installed, the modules you may use")
-    return {"type": type(exc).__name__, "message": message[:500],
-            "file": where.filename if where else None, "line": where.lineno if where else None,
-            "code": (where.line or "")[:200] if where else None}
+        error["message"] = (f"No module named {missing!r}: the grader runs your code with only the standard "
+                            f"library and {', '.join(sorted(_ALLOWED))} installed, the modules you may use")
+    return error
 
 
 class _NoShell:

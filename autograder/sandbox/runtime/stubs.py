@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dis
 import inspect
+import traceback
 
-__all__ = ["describe", "fresh", "is_stub", "not_started", "UNANSWERED"]
+__all__ = ["describe", "describe_error", "fresh", "is_stub", "not_started", "UNANSWERED"]
 
 #: What the student release assigns to a by-hand answer before the student writes one: ``output_00 = ...``.
 UNANSWERED = Ellipsis
@@ -65,3 +66,17 @@ def fresh(value):
     if type(value) is list:
         return [fresh(v) for v in value]
     return value
+
+
+def describe_error(exc: BaseException, is_student) -> dict:
+    """``{"type", "message", "file", "line", "code"}`` of ``exc``: where is the last frame of student code
+    it passed through (``is_student(filename)``), the message cut to 500 characters."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if is_student(f.filename)]
+    where = frames[-1] if frames else None
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001 - a student's exception may fail to print
+        message = "<unprintable>"
+    return {"type": type(exc).__name__, "message": message[:500],
+            "file": where.filename if where else None, "line": where.lineno if where else None,
+            "code": (where.line or "")[:200] if where else None}
