@@ -14,8 +14,8 @@ import pytest
 
 from autograder.exercises import registry
 from autograder.grading.grade import grade_path
-from autograder.sandbox.isolation import SANDBOX_UIDS
 from autograder.sandbox.limits import SUBMISSION_SECONDS
+from tests.leftovers import still_running
 
 HERE = Path(__file__).parent / "submissions"
 CASES = sorted(p.name for p in HERE.iterdir() if (p / "expected.json").exists())
@@ -105,24 +105,8 @@ def test_attacks_finish_within_their_limits_and_leave_nothing_running(graded):
         hung = sum(1 for e in graded[name].exercises for c in e.cases if "did not return within" in c.message)
         # each hang costs one time limit (later cases of that function are not run), plus start-up
         assert DURATIONS[name] < hung * TIMEOUT + 20, (name, DURATIONS[name])
-    leftovers = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
-                        continue   # exited, waiting for init to reap it: runs nothing
-                with open(f"/proc/{entry}/environ", "rb") as fh:
-                    if b"CONVCOURSE_SANDBOX=" in fh.read():
-                        leftovers.append(entry)
-                with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    if b"98765" in fh.read():
-                        leftovers.append(entry)
-                if os.stat(f"/proc/{entry}").st_uid in SANDBOX_UIDS:   # any process of any sandbox uid
-                    leftovers.append(entry)
-            except OSError:
-                continue
-    assert not leftovers, leftovers
+    leftovers = still_running(markers=(b"98765",))   # attack-daemon's marker
+    assert not leftovers, "; ".join(map(str, leftovers))
     # attack-plant's files, and the grader's own private folders, are gone (or never reached the host).
     planted = [str(p) for folder in (Path.cwd(), Path("/tmp"), Path("/dev/shm"), Path.home(), HERE.parent.parent)
                for p in folder.glob("*") if p.name in ("numpy.py", "convcourse-attack-leftover")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..formats import FORMATS, to_class_csv
 from ..grading.results import SubmissionResult, write_atomic
-from ..sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS
+from ..sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS, Containment
 from .roster import Entry, exercises_for, find_submissions, fingerprint
 
 __all__ = ["Settings", "Graded", "ClassRun", "grade_class", "grade_entry", "summary", "PER_WORKER"]
@@ -260,6 +260,17 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             proc.kill()
         except (OSError, AttributeError):
             pass
+    for proc in running:
+        try:
+            proc.join(timeout=2.0)
+        except (OSError, AttributeError, AssertionError):
+            pass
+
+
+def _sweep_dead_workers() -> None:
+    """Kill what sandboxes of workers that died (or were stopped) left running: a worker killed at the
+    wrong moment can leave its sandbox behind, and nobody else would ever kill it."""
+    Containment.sweep_stale()
 
 
 def _run_pool(entries: list[Entry], out: Path, settings: Settings, workers: int, done) -> list[Entry]:
@@ -281,8 +292,10 @@ def _run_pool(entries: list[Entry], out: Path, settings: Settings, workers: int,
                     done(Graded(entry, "failed", error=f"worker error: {type(exc).__name__}: {str(exc)[:300]}"))
     except BaseException:
         _stop(pool)
+        _sweep_dead_workers()
         raise
     pool.shutdown(wait=True)
+    _sweep_dead_workers()
     return left
 
 

@@ -37,7 +37,7 @@ from enum import Enum
 from ..reference.threads import single_thread_env
 from .bubblewrap import EXCHANGE_MOUNT, SUBMISSION_MOUNT, bwrap_args, find_bwrap
 from .image import runtime_view
-from .limits import Containment, Limits, apply_rlimits
+from .limits import Containment, Limits, apply_rlimits, process_running
 
 __all__ = ["Layer", "Isolation", "Policy", "SandboxUnavailable", "Plan", "plan_for", "SANDBOX_UIDS"]
 
@@ -219,16 +219,6 @@ def _probe(plan: Plan, limits: Limits) -> str | None:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _running(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie: a killed grader whose parent died too stays a
-    zombie until init reaps it, which here can take seconds; its folders are already abandoned."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[:1] not in (["Z"], ["X"])
-
-
 def sweep_private_folders() -> int:
     """Remove the private folders (``convcourse-{src,xchg,work}-<pid>-*``) of graders that no longer run:
     a grader killed mid-run (SIGKILL, a lost worker) could not remove its own. Returns how many went."""
@@ -241,7 +231,7 @@ def sweep_private_folders() -> int:
         for name in names:
             parts = name.split("-")
             if len(parts) >= 4 and parts[0] == "convcourse" and parts[1] in ("src", "xchg", "work") \
-                    and parts[2].isdigit() and not _running(int(parts[2])):
+                    and parts[2].isdigit() and not process_running(int(parts[2])):
                 shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
                 removed += 1
     return removed

@@ -115,6 +115,40 @@ def cgroup_version() -> int | None:
     return None
 
 
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie: a killed grader whose parent died too stays a
+    zombie until init reaps it, which here can take seconds, or forever; it runs nothing any more."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] not in (["Z"], ["X"])
+
+
+def _owner(name: str) -> int | None:
+    """The pid of the grader that made the cgroup called ``name``, or None for a name without one."""
+    head = name[len(_PREFIX):].split("-", 1)[0]
+    return int(head) if head.isdigit() and "-" in name[len(_PREFIX):] else None
+
+
+def _kill_members(group: Path, wait: float = 2.0) -> None:
+    """SIGKILL every process in ``group`` until it is empty (or ``wait`` s pass)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            return
+        if not pids or time.monotonic() > deadline:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.02)
+
+
 class Containment:
     """A cgroup (where possible) and an environment token that mark a child and all it starts."""
 
@@ -138,16 +172,28 @@ class Containment:
 
     @classmethod
     def sweep_stale(cls, min_age: float = 60.0) -> int:
-        """Remove empty ``convcourse-*`` cgroups left by a grader that was killed (older than ``min_age`` s,
-        so that one another grader is still filling is left alone); returns how many went."""
+        """Kill what is left in the ``convcourse-<grader pid>-<token>`` cgroups of graders that died (a killed
+        class-run worker cannot kill its own sandbox, and bubblewrap's die-with-parent has a window in which
+        its sandbox outlives it), and remove those cgroups; a group of a running grader is left alone. A
+        group whose name holds no grader pid goes once empty and ``min_age`` s old. Returns how many went."""
         removed = 0
         now = time.time()
         for base in cls._bases():
             try:
-                stale = [p for p in base.glob(_PREFIX + "*") if now - p.stat().st_mtime > min_age]
+                groups = list(base.glob(_PREFIX + "*"))
             except OSError:
                 continue
-            for path in stale:
+            for path in groups:
+                owner = _owner(path.name)
+                try:
+                    if owner is None and now - path.stat().st_mtime <= min_age:
+                        continue
+                except OSError:
+                    continue
+                if owner is not None:
+                    if process_running(owner):
+                        continue
+                    _kill_members(path)
                 try:
                     path.rmdir()   # fails, harmlessly, while any process is still inside
                     removed += 1
@@ -158,7 +204,7 @@ class Containment:
     def _make(self, base: Path, files: dict[str, str]) -> None:
         if not (base / "cgroup.procs").exists():
             return
-        path = base / f"{_PREFIX}{self.token}"
+        path = base / f"{_PREFIX}{os.getpid()}-{self.token}"
         try:
             path.mkdir()
             for name, value in files.items():

@@ -20,6 +20,7 @@ from autograder.classroom.classgrade import Settings, grade_class, summary
 from autograder.classroom.roster import Entry, exercises_for, find_submissions, fingerprint
 from autograder.classroom.sampleclass import ASSIGNMENT, make_class
 from autograder.grading.submission import SubmissionError
+from tests.leftovers import still_running
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVCOURSE = str(Path(sys.executable).parent / "convcourse")
@@ -127,23 +128,6 @@ def test_a_class_with_both_exploits_graded_recorded_and_resumed(tmp_path):
     assert fixed.diagnoses and "same-padding-plus-one" not in fixed.diagnoses   # one mistake fixed, the next shows
 
 
-def _children_alive() -> int:
-    """Sandboxed children (bubblewrap and the child it runs, ``runtime.child``) still running, from /proc:
-    any process of a sandbox uid, or whose command line runs the child's runtime."""
-    from autograder.sandbox.isolation import SANDBOX_UIDS
-
-    alive = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                    continue   # exited, not yet reaped by init (a killed sandbox's reaper): runs nothing
-                alive += entry.stat().st_uid in SANDBOX_UIDS or b"runtime.child" in (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-    return alive
-
-
 @pytest.mark.slow
 def test_a_killed_run_loses_nothing_and_regrades_nothing(tmp_path):
     submitted = _class(tmp_path, {f"s{i}": ("correct", "slow", "same-plus-one")[i % 3] for i in range(8)})
@@ -158,7 +142,7 @@ def test_a_killed_run_loses_nothing_and_regrades_nothing(tmp_path):
     recorded = len(list(out.glob("*/*/.done")))
     assert 3 <= recorded < 8
     time.sleep(1.0)
-    assert _children_alive() == 0                  # no student code left running
+    assert not still_running(grace=2.0)            # no student code left running
 
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
@@ -260,7 +244,7 @@ def test_a_worker_that_dies_costs_its_submission_one_retry_and_nobody_else_anyth
     for student in ("ann", "bob", "cat", "dan"):
         data = json.loads((out / student / "results.json").read_text())
         assert any(e["status"] in ("passed", "failed") for e in data["exercises"]), student
-    assert not list(out.glob("*/.grading")) and _children_alive() == 0
+    assert not list(out.glob("*/.grading")) and not still_running(grace=2.0)
     rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
     assert [r["student"] for r in rows] == ["ann", "bob", "cat", "dan", "zed"]
 
@@ -320,8 +304,7 @@ def test_ctrl_c_stops_a_class_run_cleanly_and_a_rerun_resumes(tmp_path):
     assert time.monotonic() - interrupted < 8, "the run went on grading after Ctrl-C"
     assert proc.returncode == 130 and "interrupted" in stderr and "run the same command again" in stderr, stderr
     recorded = len(list(out.glob("*/.done")))
-    time.sleep(1.0)
-    assert _children_alive() == 0
+    assert not still_running(grace=2.0)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     m = re.search(r"8 submissions: (\d+) graded, (\d+) kept from an earlier run, 0 failed", done.stdout)
     assert m and int(m[2]) == recorded >= 2 and int(m[1]) + int(m[2]) == 8, done.stdout
