@@ -4,6 +4,7 @@ is gone stays a zombie until init reaps it, and this machine's init may never: i
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,13 +52,44 @@ def sandboxed(markers: tuple[bytes, ...] = ()) -> list[Process]:
     return found
 
 
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _ours(proc: Process, sandboxed_pids: set[int]) -> bool:
+    """Whether ``proc`` is this test run's: its first ancestor outside any sandbox is init (an orphan:
+    what a leak is, whoever's) or this process or one of its descendants. A sandbox another run on the
+    machine is using (a developer's second terminal) is that run's business."""
+    pid = proc.ppid
+    while pid in sandboxed_pids:
+        pid = _parent(pid) or 1
+    me = os.getpid()
+    while pid not in (None, 0, 1):
+        if pid == me:
+            return True
+        pid = _parent(pid)
+    return proc.ppid in (0, 1) or _first_outside(proc, sandboxed_pids) in (0, 1)
+
+
+def _first_outside(proc: Process, sandboxed_pids: set[int]) -> int:
+    pid = proc.ppid
+    while pid in sandboxed_pids:
+        pid = _parent(pid) or 1
+    return pid
+
+
 def still_running(grace: float = 0.0, markers: tuple[bytes, ...] = (), known: frozenset[int] = frozenset()
                   ) -> list[Process]:
-    """:func:`sandboxed` but for the ``known`` pids, after waiting up to ``grace`` seconds for processes
-    already killed to finish dying."""
+    """This run's :func:`sandboxed` processes but for the ``known`` pids, after waiting up to ``grace``
+    seconds for processes already killed to finish dying."""
     deadline = time.monotonic() + grace
     while True:
-        found = [p for p in sandboxed(markers) if p.pid not in known]
+        every = sandboxed(markers)
+        pids = {p.pid for p in every}
+        found = [p for p in every if p.pid not in known and _ours(p, pids)]
         if not found or time.monotonic() >= deadline:
             return found
         time.sleep(0.05)

@@ -74,6 +74,13 @@ def test_verdicts(graded, name):
             assert all(c.passed for c in exercise.cases if c not in needing), exercise.message
         if "passed" in want:
             assert exercise.passed == want["passed"], (exercise.passed, exercise.total)
+        if "borrowed" in want:
+            assert bool(exercise.borrowed) == want["borrowed"], (slug, exercise.borrowed, exercise.message)
+            assert not want["borrowed"] or exercise.message.startswith("Borrowed answer, no points"), exercise.message
+        if "score" in want:
+            assert exercise.score == want["score"], (slug, exercise.score, exercise.message)
+        if want.get("passed_all_cases"):   # right answers, and still not its work
+            assert exercise.passed == exercise.total, (slug, exercise.message)
         if want["status"] == "passed" and "rules_failed" not in want:
             assert exercise.score == exercise.max_score
             assert all(r.passed for r in exercise.rules)
@@ -165,6 +172,28 @@ def test_no_output_format_holds_the_secret_or_a_hidden_input(graded):
             assert leak not in text, (fmt, leak)
     # the public cases still quote what came back: the feedback stays specific where it may
     assert "LEAK" in outputs["json"]
+
+
+def test_what_a_hidden_case_held_never_reaches_a_later_message(graded):
+    """attack-leak-later writes down every call and repeats it in later calls' errors and run-time
+    imports: the public cases' own inputs may come back, never a hidden case's."""
+    from autograder.formats import render_table, to_gradescope, to_html_page, to_junit
+    from autograder.grading.cases import hidden_cases, public_cases
+
+    result = graded["attack-leak-later"]
+    text = "\n".join((result.dumps(), render_table(result, width=200), to_junit(result), to_gradescope(result),
+                      to_html_page(result, "feedback")))
+
+    def written(case):
+        n, k, padding, stride, dilation = case.args + ("valid", 1, 1)[len(case.args) - 2:]   # and the defaults
+        return f"LEAKN{n}K{k}P{padding}S{stride}D{dilation}"
+
+    hidden = {written(c) for c in hidden_cases("output_size", "golden", SECRET)} - \
+        {written(c) for c in public_cases("output_size")}
+    assert hidden and not [h for h in hidden if h in text or h.replace("'", "") in text]
+    assert written(public_cases("output_size")[0]) in text   # what the student may see still comes back
+    rules = {r.id: r for e in result.exercises if e.slug == "output_size" for r in e.rules}
+    assert "imported a module at run time in a hidden case" in rules["forbidden-import"].message
 
 
 def test_every_format_of_every_result_is_written_and_parses(graded):

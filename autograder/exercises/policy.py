@@ -6,7 +6,7 @@ could not load), the child (which imports it lets through) and the score. Nothin
 
 from __future__ import annotations
 
-__all__ = ["ALLOWED_IMPORTS", "FORBIDDEN_CALLS", "FORBIDDEN_PACKAGES", "RULE_POINTS"]
+__all__ = ["ALLOWED_IMPORTS", "FORBIDDEN_CALLS", "FORBIDDEN_PACKAGES", "COURSE_PACKAGES", "RULE_POINTS"]
 
 #: Modules a submission may import.
 ALLOWED_IMPORTS = frozenset({"numpy", "math"})
@@ -20,5 +20,10 @@ FORBIDDEN_CALLS = frozenset({"numpy.convolve", "numpy.correlate"} | {
 #: Packages any call into which does the exercise (the course's own reference among them).
 FORBIDDEN_PACKAGES = ("scipy", "torch", "tensorflow", "keras", "jax", "autograder", "cv2", "skimage", "numba")
 
-#: Points for keeping each rule, in an exercise that has a loop budget (the only ones with rules).
+#: The course's own code (the reference, the model answers, the grader): code that reaches any of it, by an
+#: import, a call or a name bound to it, borrows the answer and earns nothing for that exercise (SPEC §2).
+COURSE_PACKAGES = ("autograder", "solutions", "convcourse")
+
+#: Points for keeping each rule. Every exercise whose answer is code has the import and call rules; the
+#: loop budget only where the catalogue gives one.
 RULE_POINTS = {"loop-budget": 1.0, "forbidden-import": 0.5, "forbidden-call": 0.5}

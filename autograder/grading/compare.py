@@ -17,10 +17,11 @@ from ..sandbox.replies import ErrorRecord
 from ..sandbox.runner import Outcome
 from ..sandbox.runtime.protocol import Opaque
 from .cases import Case
+from .kinds import case_kind
 from .results import Stage
 from ..sandbox.runtime.stubs import UNANSWERED
 
-__all__ = ["Verdict", "STAGES", "HIDDEN_MESSAGES", "describe_call", "describe_value", "check", "close_enough",
+__all__ = ["Verdict", "STAGES", "HIDDEN_MESSAGES", "builtin_error", "describe_call", "describe_value", "check", "close_enough",
            "difference"]
 
 STAGES = tuple(Stage)
@@ -184,7 +185,8 @@ HIDDEN_MESSAGES = {
 }
 
 
-def _builtin_error(kind: str) -> bool:
+def builtin_error(kind: str) -> bool:
+    """Whether ``kind`` names a built-in exception (a name the child cannot choose)."""
     import builtins
 
     return isinstance(getattr(builtins, kind, None), type) and issubclass(getattr(builtins, kind), BaseException)
@@ -199,15 +201,17 @@ def check(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = ())
     verdict = _staged(case, want, outcome, param_names)
     if verdict.passed or not case.hidden:
         return verdict
-    message = f"`{case.function}` on a hidden case {HIDDEN_MESSAGES.get(verdict.stage, 'failed')}"
+    kind = case_kind(case)
+    hidden = f"a hidden case ({kind})" if kind else "a hidden case"
+    message = f"`{case.function}` on {hidden} {HIDDEN_MESSAGES.get(verdict.stage, 'failed')}"
     if verdict.stage == Stage.RUNS and not outcome.ok:
-        kind = outcome.error.type if outcome.error else ""
-        if outcome.by_grader and kind in ("Timeout", "BudgetSpent"):
+        error = outcome.error.type if outcome.error else ""
+        if outcome.by_grader and error in ("Timeout", "BudgetSpent"):
             return verdict   # the grader's own words about its own limits
-        if outcome.by_grader and kind == "ProcessDied":
-            message = f"`{case.function}` on a hidden case ended the process running it"
-        elif _builtin_error(kind):
-            message = f"`{case.function}` on a hidden case raised {kind}"
+        if outcome.by_grader and error == "ProcessDied":
+            message = f"`{case.function}` on {hidden} ended the process running it"
+        elif builtin_error(error):
+            message = f"`{case.function}` on {hidden} raised {error}"
         # no line: the child reports it, and a function can raise from any line number it likes
     return Verdict(False, verdict.stage, message)
 

@@ -1,34 +1,29 @@
 """Grade a submission for the record: every exercise of the catalogue, in a sandboxed child process.
 
 One child loads the submission; each exercise goes through the grading core (:mod:`.core`) on the
-student's public and hidden cases, and, when asked, its tier is measured (:mod:`autograder.timing`).
+student's public cases, then (once every exercise's public cases have run) on the hidden ones, and,
+when asked, its tier is measured (:mod:`autograder.timing`).
 Whatever the child does, every exercise gets a result.
 """
 
 from __future__ import annotations
 
 from ..exercises import registry
-from ..exercises.model import Exercise
 from ..sandbox import Limits, Policy, Runner
 from ..sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS
 from ..timing.measure import measure_tier
-from .cases import all_cases
-from .core import grade_cases
+from .cases import all_cases, hidden_cases, public_cases
+from .core import finish, run_cases, start
 from .results import ExerciseResult, Status, SubmissionResult
 from .submission import Submission, load_submission
 
-__all__ = ["grade_path", "grade_submission", "grade_exercise", "not_graded"]
+__all__ = ["grade_path", "grade_submission", "not_graded"]
 
 
-def grade_exercise(exercise: Exercise, sub: Submission, runner: Runner, student: str = "anonymous",
-                   secret: str | None = None, perf: bool = False) -> ExerciseResult:
-    """Grade one exercise with an already started ``runner`` (the core, :func:`~.core.grade_cases`, on the
-    student's public and hidden cases); with ``perf``, also its performance tier.
-
-    With ``perf`` the tier points count in ``max_score`` for everyone (a submission that fails or is too
-    slow earns none of them); without it they are left out of both score and maximum.
-    """
-    result = grade_cases(exercise, all_cases(exercise, student, secret), runner, sub)
+def _finished(grading, sub: Submission, runner: Runner, perf: bool) -> ExerciseResult:
+    """The result of a graded exercise, with its tier measured when asked for and every case passed."""
+    exercise = grading.exercise
+    result = finish(grading, runner, sub)
     result.max_score = _max_score(exercise, perf)
     if perf and exercise.workload is not None and result.status == Status.PASSED and not runner.budget_spent:
         measured = measure_tier(runner, exercise.functions[0], exercise.workload)   # fresh OS randomness
@@ -78,10 +73,23 @@ def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, se
         except Exception as exc:  # noqa: BLE001 - a load the grader cannot read is that load's failure
             runner.close()
             runner.load_failure = f"loading the submission failed: the grader could not read how it went ({type(exc).__name__})"
+        # Every exercise's public cases first, then the hidden ones: the child keeps its state from call to
+        # call, and a public case's feedback (the student's own error message) must not be able to carry
+        # what the code saw in a hidden case.
+        gradings, failed = {}, {}
+        for cases_of in (public_cases, lambda e: hidden_cases(e, student, secret)):
+            for exercise in exercises:
+                if exercise.slug in failed:
+                    continue
+                try:
+                    grading = gradings.get(exercise.slug) or start(exercise, runner)
+                    gradings[exercise.slug] = run_cases(grading, cases_of(exercise), runner, sub)
+                except Exception as exc:  # noqa: BLE001 - whatever the child did, the other exercises are graded
+                    failed[exercise.slug] = _could_not_grade(exercise, exc, perf, student, secret)
         for exercise in exercises:
             try:
-                results.append(grade_exercise(exercise, sub, runner, student, secret, perf))
-            except Exception as exc:  # noqa: BLE001 - whatever the child did, the other exercises are graded
+                results.append(failed.get(exercise.slug) or _finished(gradings[exercise.slug], sub, runner, perf))
+            except Exception as exc:  # noqa: BLE001
                 results.append(_could_not_grade(exercise, exc, perf, student, secret))
     return SubmissionResult(student=student, submission=sub.path, exercises=results,
                             isolation=runner.isolation.to_json())

@@ -101,6 +101,8 @@ class ExerciseResult:
     message: str = ""
     cases: list[CaseResult] = field(default_factory=list)
     points: Breakdown = field(default_factory=Breakdown)
+    #: Where the code used the course's own code (SPEC §2): then the exercise earns no points.
+    borrowed: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -109,7 +111,7 @@ class ExerciseResult:
             "correctness": {"passed": self.passed, "total": self.total},
             "points": self.points.to_json(), "tier": self.tier, "ratio": self.ratio,
             "rules": [{"id": r.id, "passed": r.passed, "message": r.message} for r in self.rules],
-            "diagnoses": list(self.diagnoses), "message": self.message,
+            "diagnoses": list(self.diagnoses), "borrowed": list(self.borrowed), "message": self.message,
             "cases": [{"name": c.name, "id": c.id, "hidden": c.hidden, "passed": c.passed, "stage": c.stage,
                        "message": c.message} for c in self.cases],
         }

@@ -11,16 +11,17 @@ names its line.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..exercises.model import Exercise
-from ..exercises.policy import ALLOWED_IMPORTS, FORBIDDEN_CALLS, FORBIDDEN_PACKAGES
+from ..exercises.policy import ALLOWED_IMPORTS, COURSE_PACKAGES, FORBIDDEN_CALLS, FORBIDDEN_PACKAGES
 from ..sandbox.runtime.protocol import printable
 from .results import RuleResult
 from .submission import Source, Submission
 
-__all__ = ["Finding", "check_rules", "identity_comparisons", "function_nodes"]
+__all__ = ["Finding", "check_rules", "borrowed_answers", "identity_comparisons", "function_nodes"]
 
 _TYPE_NAMES = {"tuple", "list", "int", "float", "str", "dict", "bool", "set"}
 #: Builtins that run code made from a string at run time: no rule can read that code (its loops, its
@@ -45,14 +46,20 @@ def _walk(src: Source, node) -> list:
     return cache[key]
 
 
-def _top_functions(sub: Submission) -> dict[str, tuple[Source, ast.FunctionDef]]:
+def _top_functions(sub: Submission) -> dict[str, tuple[Source, ast.AST]]:
+    """The code a function may reach by name: the files' functions, classes (all their methods: a call of
+    ``Layer().forward`` runs one) and lambdas bound to a name (``f = lambda x: ...``)."""
     found = {}
     for src in sub.sources:
         if src.tree is None:
             continue
         for node in src.tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 found[node.name] = (src, node)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        found[target.id] = (src, node.value)
     return found
 
 
@@ -82,7 +89,7 @@ def _aliases(src: Source) -> dict[str, str]:
     or a function of one (``s = np.fft``, ``_f = np.fft.fft2``, in the file or a function, chains too)."""
     if "_aliases" in src.__dict__:
         return src.__dict__["_aliases"]
-    names = src.__dict__["_aliases"] = {}
+    names = src.__dict__["_aliases"] = dict(src.names)
     nodes = _walk(src, src.tree)
     for node in nodes:
         if isinstance(node, ast.Import):
@@ -175,13 +182,62 @@ def _dynamic_code_findings(src: Source) -> list[Finding]:
             if isinstance(node, ast.Call) and (target := _dotted(node.func, {})) in _DYNAMIC_CODE]
 
 
+#: A string naming course code: a module (``autograder.reference``, ``convcourse``) or a path into it
+#: (``/work/solutions/01.py``, ``autograder/reference``). A bare ``"solutions"`` is left to the run-time
+#: watch: it is also a word students print.
+_COURSE_WORD = re.compile(r"(?:^|[/\\])(?:%s)(?:$|[./\\])|(?:^|[/\\])solutions[/\\]"
+                          % "|".join(p for p in COURSE_PACKAGES if p != "solutions"))
+
+
+def _course_module(name: str | None, own: frozenset[str] = frozenset()) -> bool:
+    """Whether module ``name`` is the course's (a submission's own file called ``solutions.py`` is not)."""
+    return bool(name) and name.split(".")[0] in COURSE_PACKAGES and name.split(".")[0] not in own
+
+
+def borrowed_answers(sub: Submission, exercise: Exercise) -> list[Finding]:
+    """Where the exercise's functions (and the code they reach) use the course's own code, read from the
+    source: an import of it (also with ``__import__`` or ``importlib``), a name bound to it (``from
+    autograder.reference import pool as p`` in the file, then ``p(...)``), or a call given a string that
+    names it (``open('solutions/...')``, ``import_module('auto' 'grader.reference')``). Each is a
+    borrowed answer (SPEC §2), not a rule: what it returns is not the student's."""
+    out = []
+    own = frozenset(Path(s.path).stem for s in sub.sources)
+    for spec in exercise.functions:
+        for src, fn in function_nodes(sub, spec.name):
+            aliases = _aliases(src)
+            for node in _walk(src, fn):
+                what = None
+                if isinstance(node, ast.Import):
+                    what = next((f"imports {a.name}" for a in node.names if _course_module(a.name, own)), None)
+                elif isinstance(node, ast.ImportFrom) and not node.level and _course_module(node.module, own):
+                    what = f"imports from {node.module}"
+                elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+                    target = _dotted(node, aliases)
+                    root = _root_name(node)
+                    if target and root in aliases and _course_module(target, own):
+                        what = f"uses {target}"
+                elif isinstance(node, ast.Call):
+                    given = list(node.args) + [k.value for k in node.keywords]
+                    text = next((c.value for a in given for c in ast.walk(a) if isinstance(c, ast.Constant)
+                                 and isinstance(c.value, str) and _COURSE_WORD.search(c.value)), None)
+                    if text is not None:
+                        what = f"reaches {printable(text[:60])!s} at run time"
+                if what:
+                    out.append(Finding("borrowed-answer", _snippet(src, node), what))
+    unique = {(f.line, f.text): f for f in out}
+    return sorted(unique.values(), key=_line_number)
+
+
 def identity_comparisons(sub: Submission, name: str) -> list[Finding]:
     """``x is 'same'``, ``padding is tuple`` and the like in the function or its helpers."""
     out = []
     for src, fn in function_nodes(sub, name):
         for node in _walk(src, fn):
             if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
-                for side in [node.left] + node.comparators:
+                sides = [node.left] + node.comparators
+                if any(isinstance(x, ast.Call) and isinstance(x.func, ast.Name) and x.func.id == "type" for x in sides):
+                    continue   # `type(x) is tuple` is right: there is one tuple type
+                for side in sides:
                     literal = isinstance(side, ast.Constant) and side.value is not None and \
                         not isinstance(side.value, bool) and side.value is not Ellipsis
                     type_name = isinstance(side, ast.Name) and side.id in _TYPE_NAMES
@@ -192,8 +248,9 @@ def identity_comparisons(sub: Submission, name: str) -> list[Finding]:
 
 
 def check_rules(sub: Submission, exercise: Exercise) -> list[RuleResult]:
-    """The rule results of ``exercise`` for the functions the submission defines (empty if it has none)."""
-    if exercise.loop_budget is None:
+    """The rule results of ``exercise`` for the functions the submission defines (empty if it has none, or
+    the exercise's answer is not code): the loop budget where the exercise has one, imports and calls."""
+    if not exercise.functions:
         return []
     functions = [pair for spec in exercise.functions for pair in function_nodes(sub, spec.name)]
     if not functions:
@@ -218,15 +275,17 @@ def check_rules(sub: Submission, exercise: Exercise) -> list[RuleResult]:
             imports += _import_findings(src, [n for n in src.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
                                         own)
     budget = exercise.loop_budget
-    if whiles:
+    if budget is None:
+        loop = None
+    elif whiles:
         loop = RuleResult("loop-budget", False, f"`while` is not allowed: {whiles[0]}", whiles[0])
     elif len(loops) > budget:
         loop = RuleResult("loop-budget", False, f"{len(loops)} for loops (budget {budget}); the loops are at "
                                                 + _quoted(loops), loops[budget])
     else:
         loop = RuleResult("loop-budget", True, f"{len(loops)} for loop{'s' if len(loops) != 1 else ''} (budget {budget})")
-    return [loop, _listed("forbidden-import", imports, "only numpy and math imported"),
-            _listed("forbidden-call", calls, "no forbidden calls")]
+    return [r for r in (loop, _listed("forbidden-import", imports, "only numpy and math imported"),
+                        _listed("forbidden-call", calls, "no forbidden calls")) if r is not None]
 
 
 def _line_number(finding: Finding) -> int:

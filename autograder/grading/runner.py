@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import sys
+from dataclasses import replace
 from typing import Protocol
 
 from ..sandbox.replies import ErrorRecord, clean_error
@@ -67,13 +68,20 @@ class InProcess:
     def call(self, name: str, args: tuple) -> Outcome:
         fn = self.functions[name]
         args = [fresh(a) for a in copy.deepcopy(args)]
+        watch = _CourseWatch(getattr(getattr(fn, "__code__", None), "co_filename", None))
+        previous, raised = sys.getprofile(), None
+        sys.setprofile(watch)
         try:
             value = fn(*args)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the student's error is the feedback (not Ctrl-C)
-            return Outcome(False, error=_error(exc))
+            raised = exc
+        finally:
+            sys.setprofile(previous)   # before anything of the grader's own runs
+        if raised is not None:
+            return replace(Outcome(False, error=_error(raised)), reached=watch.reached)
         if (stub := not_started(fn, value)) is not None:
             return Outcome(False, error=clean_error(stub))
-        return _received(value, args)
+        return replace(_received(value, args), reached=watch.reached)
 
     def get(self, name: str) -> Outcome:
         return _received(self.answers[name])
@@ -87,6 +95,36 @@ def _received(value, args=()) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - a huge int, a self-referencing list...
         return Outcome(False, error=clean_error({"type": "ProtocolError",
                                                  "message": f"the result could not be sent: {exc}"}))
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+#: Where the course's own code lives: this package (the reference, the grader), and in a checkout the
+#: model answers and the lessons (not the rest of course/, where nbgrader keeps students' submissions).
+_COURSE = tuple(os.path.join(d, "") for d in (_PACKAGE, os.path.join(os.path.dirname(_PACKAGE), "solutions"),
+                                              os.path.join(os.path.dirname(_PACKAGE), "course", "lessons")))
+
+
+class _CourseWatch:
+    """A profile function that notes the first call into the course's own code (outside the file of the
+    function being checked: a model answer's own helpers are its own) while a student's function runs.
+    In a notebook the reference is a name away; what a function gets from calling it is not its answer."""
+
+    def __init__(self, own_file: str | None):
+        self.own = own_file
+        self.reached: tuple[str, ...] = ()
+        self._seen: dict = {}
+
+    def __call__(self, frame, event, arg):
+        if event != "call" or self.reached:
+            return
+        code = frame.f_code
+        hit = self._seen.get(code)
+        if hit is None:   # the real path: a link to the package is the package
+            name = code.co_filename
+            hit = self._seen[code] = name != self.own and not name.startswith("<") and \
+                os.path.realpath(name).startswith(_COURSE)
+        if hit:
+            self.reached = (f"called {frame.f_globals.get('__name__', '?')}.{code.co_qualname} while it ran",)
 
 
 _NOT_STUDENT = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))})

@@ -86,6 +86,9 @@ class Source:
         How the file was decoded (its copy for the child is written the same way).
     syntax_error : str or None
         Why the whole source cannot run (a file that does not parse or decode), located.
+    names : dict of str to str
+        Names the code uses that are bound outside its text, and what they stand for (``np`` ->
+        ``numpy`` for a notebook function whose cell did not import it): the rules read calls through them.
     """
 
     label: str
@@ -96,6 +99,7 @@ class Source:
     encoding: str = "utf-8"
     tree: ast.Module | None = None
     syntax_error: str | None = None
+    names: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.syntax_error is not None:

@@ -54,6 +54,11 @@ class Outcome:
     args_after: tuple = ()
     extra: dict = field(default_factory=dict)
     by_grader: bool = False   # the error is the grader's (a time limit, a death), not one the child reported
+    #: What of the course's own code (SPEC §2: the reference, the model answers) the request was seen to
+    #: call, as sentences (the in-process runner watches calls; a sandbox holds no course code).
+    reached: tuple[str, ...] = ()
+    #: The imports student code made while the request ran (cleaned records: module, file, line).
+    imports: tuple[dict, ...] = ()
 
 
 class Runner:
@@ -257,13 +262,15 @@ class Runner:
         reply = box["reply"]
         if not isinstance(reply, dict):
             return Outcome(False, error=ErrorRecord("ProtocolError", "the child's reply is not a message"))
+        imports = clean_imports(reply.get("imports"))
         if len(self.runtime_imports) < MAX_RUNTIME_IMPORTS:   # what a submission imports, not how often
-            self.runtime_imports.extend(clean_imports(reply.get("imports"))[:MAX_RUNTIME_IMPORTS - len(self.runtime_imports)])
+            self.runtime_imports.extend(imports[:MAX_RUNTIME_IMPORTS - len(self.runtime_imports)])
         if reply.get("ok") is not True:
-            return Outcome(False, error=clean_error(reply.get("error") or {"type": "Error", "message": "failed"}))
+            return Outcome(False, error=clean_error(reply.get("error") or {"type": "Error", "message": "failed"}),
+                           imports=tuple(imports))
         after = reply.get("args_after")
         return Outcome(True, value=reply.get("result"), args_after=tuple(after) if isinstance(after, (list, tuple)) else (),
-                       extra=reply)
+                       extra=reply, imports=tuple(imports))
 
     def spent_message(self) -> str:
         return f"not run: the submission's time budget ({self.limits.submission_seconds:g} s in all) is spent"

@@ -66,3 +66,68 @@ def test_added_parameters_are_passed_only_when_needed():
             assert c.needs == ("dilation",) and c.args[4] != (1, 1)
         else:
             assert not c.needs
+
+
+def test_a_hidden_case_says_what_kind_it_is_and_nothing_it_holds():
+    """`conv_output_size(n=22, k=4, padding='same')` once named a hidden case whole: now its kind only."""
+    from autograder.grading.cases import hidden_cases
+    from autograder.grading.compare import check
+    from autograder.grading.kinds import case_kind
+    from autograder.sandbox.runner import Outcome
+
+    for case in hidden_cases("output_size", "ann", "s3cret") + hidden_cases("convolve_grayscale", "ann", "s3cret"):
+        wrong = check(case, None, Outcome(True, value="nonsense"))
+        kind = case_kind(case)
+        assert not wrong.passed and f"on a hidden case ({kind})" in wrong.message if kind else "on a hidden case " in wrong.message
+        for value in case.args:
+            if isinstance(value, int) and value > 9:
+                assert str(value) not in wrong.message, wrong.message
+    kinds = {case_kind(c) for c in hidden_cases("convolve_grayscale", "ann", "s3cret")}
+    assert any("uint8 images" in k for k in kinds) and any("an even kernel" in k for k in kinds)
+    assert any("a dilation > 1" in k for k in kinds) and any("a stride > 1" in k for k in kinds)
+
+
+#: Each exercise's first public cases as they were before issue 14 added public cases (how many, and a
+#: digest of their ids and inputs): cases are only ever added after them.
+EARLIER_PUBLIC = {
+    "correlate_by_hand": (2, "373e87b0f5a934c7"), "convolve_grayscale_valid": (3, "b322c3b625940191"),
+    "convolve_grayscale_same": (4, "2a5cb791188a9907"), "convolve_grayscale_padding": (3, "59e4f2e452878610"),
+    "convolve_grayscale": (5, "fd15900c8dff5410"), "convolve_channels": (5, "ffb5071d9b00b055"),
+    "convolve": (5, "46dd8fd6b3240c8d"), "pool": (5, "e6a04884b6293c0e"), "global_average_pool": (2, "f4b964ad58851465"),
+    "depthwise_convolve": (3, "465d8f0b817ec05a"), "convolve_transpose": (3, "7ab9ecee8c08c51f"),
+    "output_size": (6, "5796db89c0b1e1fc"), "parameter_count": (5, "bb1f59679f38eb3b"),
+    "shape_tracking": (2, "2bc93ab80f3d67aa"),
+}
+
+
+def _digest(cases) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for c in cases:
+        h.update(c.id.encode())
+        for a in c.args:
+            h.update(np.ascontiguousarray(a).tobytes() if isinstance(a, np.ndarray) else repr(a).encode())
+    return h.hexdigest()[:16]
+
+
+def test_added_public_cases_come_after_the_earlier_ones_which_keep_their_names_and_inputs():
+    for e in registry.EXERCISES:
+        n, digest = EARLIER_PUBLIC[e.slug]
+        cases = public_cases(e)
+        assert _digest(cases[:n]) == digest, e.slug
+        assert [c.name for c in cases[:n]] == [f"{'answer' if c.is_answer else 'public'}-{i + 1}"
+                                               for i, c in enumerate(cases[:n])]
+
+
+def test_the_public_cases_need_padding_where_the_notebook_says_they_do():
+    """'same' at stride 2 on 8 pixels with a 3x3 kernel: no zero above, one below (the stride-1 amount is one
+    each side), so 'same' padding worked out as at stride 1 fails a public case."""
+    from autograder.reference import same_padding
+
+    case = next(c for c in public_cases("convolve_grayscale") if c.id == "same-stride-2-padding-after")
+    v = case.named
+    assert v["images"].shape[1:] == (8, 8) and v["kernel"].shape == (3, 3) and v["stride"] == (2, 2)
+    assert same_padding(8, 3, 2) == (0, 1) != same_padding(8, 3, 1)
+    sizes = {c.id: c.named for c in public_cases("output_size")}
+    assert sizes["same-stride-1"]["padding"] == "same" and sizes["same-stride-1"]["stride"] == 1

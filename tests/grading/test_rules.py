@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autograder.exercises import registry
-from autograder.grading.rules import check_rules, identity_comparisons
+from autograder.grading.rules import borrowed_answers, check_rules, identity_comparisons
 from autograder.grading.submission import Source, Submission
 
 
@@ -55,9 +55,10 @@ def test_numpy_submodules_and_math_are_allowed():
 
 def test_identity_comparisons_with_literals_and_types():
     code = ("def convolve_grayscale(images, kernel, padding='same', stride=(1, 1), dilation=(1, 1)):\n"
-            "    if padding is 'same':\n        pass\n    if type(padding) is tuple:\n        pass\n"
-            "    if stride is None:\n        pass\n")
+            "    if padding is 'same':\n        pass\n    if padding is tuple:\n        pass\n"
+            "    if stride is None:\n        pass\n    if type(padding) is tuple:\n        pass\n")
     found = identity_comparisons(_sub(code), "convolve_grayscale")
+    # a value compared with a type is the bug; `type(x) is tuple` is right (there is one tuple type)
     assert [f.line.split(": ")[0] for f in found] == ["s.py, line 2", "s.py, line 4"]
 
 
@@ -104,3 +105,48 @@ def test_forbidden_calls_through_names_bound_to_them():
     assert not r.passed and r.message.startswith("calls numpy.fft.rfft2 (") and r.message.count("calls ") == 1
     clean = "import numpy as np\ndef convolve_grayscale_valid(images, kernel):\n    pad = np.pad\n    return pad(images, 1)\n"
     assert _rules(clean)["forbidden-call"].passed
+
+
+def test_loops_in_class_methods_and_named_lambdas_count_and_while_there_is_caught():
+    code = ("class Layer:\n    def forward(self, x):\n        for i in x:\n            pass\n"
+            "    def backward(self, x):\n        return [v for v in x]\n"
+            "pad = lambda x: [[v for v in r] for r in x]\n"
+            "def convolve_grayscale_valid(images, kernel):\n    pad(images)\n    return Layer().forward(images)\n")
+    r = _rules(code)["loop-budget"]
+    assert not r.passed and r.message.startswith("4 for loops (budget 2)"), r.message
+    looping = "class Layer:\n    def run(self):\n        while True:\n            pass\n" \
+              "def convolve_grayscale_valid(images, kernel):\n    return Layer().run()\n"
+    r = _rules(looping)["loop-budget"]
+    assert not r.passed and "`while` is not allowed" in r.message and "line 3" in r.message
+
+
+def test_the_small_exercises_have_the_import_and_call_rules_too():
+    code = "def conv_output_size(n, k, padding='valid', stride=1, dilation=1):\n    import scipy\n    return n\n"
+    rules = _rules(code, "output_size")
+    assert set(rules) == {"forbidden-import", "forbidden-call"}   # no loop budget: the catalogue gives none
+    assert not rules["forbidden-import"].passed and "line 2" in rules["forbidden-import"].line
+
+
+def test_borrowed_answers_are_found_by_every_route_the_source_shows():
+    code = ("from autograder.reference import pool as p\nimport importlib\n"
+            "def global_average_pool(images):\n    return p(images)\n"
+            "def pool(images, kernel_shape, stride, mode='max', padding='valid'):\n"
+            "    return importlib.import_module('autograder' + '.reference').pool(images, kernel_shape, stride)\n"
+            "def conv_output_size(n, k, padding='valid', stride=1, dilation=1):\n"
+            "    from solutions import conv_output_size as c\n    return c(n, k)\n"
+            "def convolve_grayscale_valid(images, kernel):\n    return images\n")
+    sub = _sub(code)
+    found = {slug: [(f.line, f.text) for f in borrowed_answers(sub, registry.get(slug))]
+             for slug in ("global_average_pool", "pool", "output_size", "convolve_grayscale_valid")}
+    assert found["global_average_pool"] == [("s.py, line 4: return p(images)", "uses autograder.reference.pool")]
+    assert [t for _, t in found["pool"]] == ["reaches autograder at run time"]
+    assert {t for _, t in found["output_size"]} == {"imports from solutions", "uses solutions.conv_output_size"}
+    assert found["convolve_grayscale_valid"] == []    # the file imports the reference; this function never uses it
+
+
+def test_a_notebook_functions_names_bound_in_other_cells_are_read_through():
+    sub = Submission("notebook", [Source("`f`", "def convolve_grayscale_valid(images, kernel):\n"
+                                                 "    return np.fft.irfft2(images)\n", "notebook", names={"np": "numpy"})])
+    r = {x.id: x for x in check_rules(sub, registry.get("convolve_grayscale_valid"))}
+    assert not r["forbidden-call"].passed and "numpy.fft.irfft2" in r["forbidden-call"].message
+
