@@ -9,11 +9,11 @@ import math
 import numpy as np
 
 from ..grading.results import Tier
-from .common import ARRAY_POINTS, convolution_misconceptions
+from .common import convolution_misconceptions, points
 from .grayscale import STRIDED_PARAMS, strided_hidden, strided_public
-from .model import Exercise, FunctionSpec, Param, Workload
+from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload
 
-__all__ = ["EXERCISES", "CHANNELS", "BANK", "BANK_BOUNDS"]
+__all__ = ["EXERCISES", "CHANNELS", "BANK", "BANK_BOUNDS", "CHANNELS_AVERAGED"]
 
 _IMAGES = Param("images")
 
@@ -33,21 +33,38 @@ def _window_terms(key):
     return lambda values: int(math.prod(np.shape(values[key])[:3]))
 
 
+def _averaged(call: Call):
+    """The right sums over the window divided by the number of channels (np.mean over the channel axis)."""
+    c = np.shape(call.args["images"])[-1]
+    return call.want / c if c > 1 and isinstance(call.want, np.ndarray) else None
+
+
+CHANNELS_AVERAGED = Misconception(
+    "channels-averaged",
+    "You averaged over the channels: a convolution adds up the products of every channel too, "
+    "np.sum(window * kernel, axis=(1, 2, 3)), not a mean over the channel axis.")
+
+
+def _channels_averaged(function: str) -> Misconception:
+    return CHANNELS_AVERAGED.seen([function], [_averaged])
+
+
 EXERCISES = (
     Exercise(
-        slug="convolve_channels", title="Convolution with channels", notebook=3, points=ARRAY_POINTS,
+        slug="convolve_channels", title="Convolution with channels", notebook=3, points=points(4, tier=True),
         functions=(FunctionSpec("convolve_channels", (_IMAGES, Param("kernel")) + STRIDED_PARAMS, "convolve_channels",
                                 "ndarray (m, oh, ow)", terms=_window_terms("kernel"),
                                 public=strided_public(3, "kernel"),
                                 hidden=strided_hidden(lambda rng: int(rng.integers(2, 4)), "kernel")),),
-        misconceptions=convolution_misconceptions("convolve_channels", "convolve_channels"),
+        misconceptions=convolution_misconceptions("convolve_channels", "convolve_channels",
+                                                  extra=(_channels_averaged("convolve_channels"),), channels=False),
         loop_budget=2, workload=CHANNELS),
     Exercise(
-        slug="convolve", title="Multiple kernels", notebook=3, points=ARRAY_POINTS,
+        slug="convolve", title="Multiple kernels", notebook=3, points=points(5, tier=True),
         functions=(FunctionSpec("convolve", (_IMAGES, Param("kernels")) + STRIDED_PARAMS, "convolve",
                                 "ndarray (m, oh, ow, nc)", terms=_window_terms("kernels"),
                                 public=strided_public(2, "kernels", filters=3),
                                 hidden=strided_hidden(lambda rng: int(rng.integers(1, 4)), "kernels", filters=True)),),
-        misconceptions=convolution_misconceptions("convolve", "convolve"),
+        misconceptions=convolution_misconceptions("convolve", "convolve", extra=(_channels_averaged("convolve"),)),
         loop_budget=3, workload=BANK),
 )

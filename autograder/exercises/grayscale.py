@@ -13,10 +13,10 @@ import numpy as np
 
 from ..grading.results import Tier
 from ..reference import examples
-from .common import ARRAY_POINTS, convolution_misconceptions, images, kernel
-from .model import Answer, Exercise, FunctionSpec, Param, Points, Workload, reference, row
+from .common import RIGHT_NUMBER_WRONG_TYPE, convolution_misconceptions, images, kernel, points, right_number_wrong_type
+from .model import Answer, Call, Exercise, FunctionSpec, Misconception, Param, Workload, reference, row
 
-__all__ = ["EXERCISES", "GRAY", "strided_public", "strided_hidden", "STRIDED_PARAMS"]
+__all__ = ["EXERCISES", "GRAY", "BY_HAND_FLIPPED", "strided_public", "strided_hidden", "STRIDED_PARAMS"]
 
 _IMAGES = Param("images")
 _KERNEL = Param("kernel")
@@ -63,6 +63,10 @@ def _public(kind):
                         kernel=kernel(rng, (3, 2)), padding=(2, 0)),
                     row("padding-columns-non-square", "padding (0, 3) with a non-square kernel",
                         images=images(rng, (1, 4, 4)), kernel=kernel(rng, (2, 3)), padding=(0, 3))]
+        # added after the first ones (their inputs, drawn first, stay as they were)
+        extra = {"padding": {"padding": (1, 0)}}.get(kind, {})
+        rows.append(row("uint8-images", "uint8 images: compute in floats", images=images(rng, (2, 5, 6), np.uint8),
+                        kernel=kernel(rng, (3, 3)), **extra))
         return rows
     return make
 
@@ -123,6 +127,14 @@ def strided_public(channels=None, kname="kernel", filters=None):
                 padding="same", stride=(2, 2), **{kname: ker((2, 2))}),
             row("dilation-2", "dilation 2", images=img((2, 9, 8)), padding="same", dilation=(2, 2),
                 **{kname: ker((3, 3))}),
+            # added after the first five (their inputs, drawn first, stay as they were)
+            row("same-stride-2-padding-after", "'same', stride 2 on 8 pixels: no zero above, one below",
+                images=img((2, 8, 8)), padding="same", stride=(2, 2), **{kname: ker((3, 3))}),
+            row("same-even-kernel", "'same', even kernel, stride 1: the extra zero goes below and right",
+                images=img((1, 6, 7)), padding="same", **{kname: ker((2, 2))}),
+            row("uint8-images", "uint8 images: compute in floats", images=images(rng, (2, 6, 6) if channels is None
+                                                                         else (2, 6, 6, channels), np.uint8),
+                padding="valid", **{kname: ker((3, 3))}),
         ]
     return make
 
@@ -166,33 +178,52 @@ def strided_hidden(channels=lambda rng: None, kname="kernel", filters=False):
 
 # ----------------------------------------------------------------------------------------- exercises
 
-def _exercise(name, title, notebook, params, returns, public, hidden, padding=None):
+def _exercise(name, title, notebook, level, params, returns, public, hidden, padding=None,
+              paddings=("valid", "same", "explicit"), strided=True):
     spec = FunctionSpec(name, params, name, returns, terms=_kernel_terms, public=public, hidden=hidden)
-    return Exercise(slug=name, title=title, notebook=notebook, points=ARRAY_POINTS, functions=(spec,),
-                    misconceptions=convolution_misconceptions(name, "convolve_grayscale", padding=padding),
+    return Exercise(slug=name, title=title, notebook=notebook, points=points(level, tier=True), functions=(spec,),
+                    misconceptions=convolution_misconceptions(name, "convolve_grayscale", padding=padding,
+                                                              paddings=paddings, strided=strided, channels=False),
                     loop_budget=2, workload=GRAY)
 
 
-def _by_hand():
+def _by_hand(kernel=examples.VERTICAL_EDGE):
     """The 3x3 'valid' output of the classic 5x5 image and the vertical-edge kernel."""
-    return reference("convolve_grayscale_valid")(_classic(), examples.VERTICAL_EDGE)[0]
+    return reference("convolve_grayscale_valid")(_classic(), np.ascontiguousarray(kernel))[0]
 
+
+def _flipped_by_hand(call: Call):
+    """The by-hand answer of a true convolution (the kernel flipped both ways: for this kernel, the
+    right answer negated)."""
+    out = _by_hand(examples.VERTICAL_EDGE[::-1, ::-1])
+    return float(out[0, 0]) if call.case.function == "output_00" else out
+
+
+_BY_HAND = ("output_00", "output_full")
+BY_HAND_FLIPPED = Misconception(
+    "by-hand-flipped-kernel",
+    "Your answer is the right one with its sign flipped: you flipped the kernel (a true convolution), and "
+    "flipping this kernel left to right negates it. Cross-correlate: lay the kernel on the window as it "
+    "is, multiply each pair and add.", functions=_BY_HAND, predicts=(_flipped_by_hand,))
 
 EXERCISES = (
     Exercise(
-        slug="correlate_by_hand", title="Convolution by hand", notebook=1, points=Points(correctness=2.0),
+        slug="correlate_by_hand", title="Convolution by hand", notebook=1, points=points(1),
         answers=(
             Answer("output_00", "output[0, 0] of the 5x5 image cross-correlated with the 3x3 vertical-edge kernel",
                    lambda: float(_by_hand()[0, 0])),
             Answer("output_full", "the whole 3x3 'valid' output of that example", _by_hand),
         ),
+        misconceptions=(BY_HAND_FLIPPED, RIGHT_NUMBER_WRONG_TYPE.seen(_BY_HAND, explains=right_number_wrong_type)),
     ),
-    _exercise("convolve_grayscale_valid", "Valid convolution", 1, (_IMAGES, _KERNEL),
-              "ndarray (m, h - kh + 1, w - kw + 1)", _public("valid"), _hidden("valid"), padding="valid"),
-    _exercise("convolve_grayscale_same", "Same convolution", 2, (_IMAGES, _KERNEL), "ndarray (m, h, w)",
-              _public("same"), _hidden("same"), padding="same"),
-    _exercise("convolve_grayscale_padding", "Convolution with padding", 2, (_IMAGES, _KERNEL, Param("padding")),
-              "ndarray (m, h + 2 ph - kh + 1, w + 2 pw - kw + 1)", _public("padding"), _hidden("padding")),
-    _exercise("convolve_grayscale", "Strided, dilated convolution", 2, (_IMAGES, _KERNEL) + STRIDED_PARAMS,
+    _exercise("convolve_grayscale_valid", "Valid convolution", 1, 2, (_IMAGES, _KERNEL),
+              "ndarray (m, h - kh + 1, w - kw + 1)", _public("valid"), _hidden("valid"), padding="valid",
+              strided=False),
+    _exercise("convolve_grayscale_same", "Same convolution", 2, 3, (_IMAGES, _KERNEL), "ndarray (m, h, w)",
+              _public("same"), _hidden("same"), padding="same", strided=False),
+    _exercise("convolve_grayscale_padding", "Convolution with padding", 2, 3, (_IMAGES, _KERNEL, Param("padding")),
+              "ndarray (m, h + 2 ph - kh + 1, w + 2 pw - kw + 1)", _public("padding"), _hidden("padding"),
+              paddings=("explicit",), strided=False),
+    _exercise("convolve_grayscale", "Strided, dilated convolution", 2, 4, (_IMAGES, _KERNEL) + STRIDED_PARAMS,
               "ndarray (m, oh, ow)", strided_public(), strided_hidden()),
 )

@@ -147,16 +147,20 @@ class Misconception:
     functions : tuple of str
         The catalogue functions it concerns.
     predicts : tuple of callable
-        ``predict(call) -> output or None``: what a student holding the idea would have returned (a
-        prediction equal to the right answer names nothing; one that raises ValueError, IndexError or
-        TypeError, the reference refusing the altered arguments, is skipped).
+        ``predict(call) -> output or None``: what a student holding the idea would have returned, or
+        :data:`~.common.RAISES` where their loop would raise (a window past the padded image). A
+        prediction equal to the right answer names nothing; one that raises, the reference refusing the
+        altered arguments, is skipped. A case that passes although every form predicts a wrong answer
+        rules the idea out (:func:`~autograder.grading.diagnose.analyse`).
     explains : callable, optional
         ``explains(call, got, stage) -> bool``: a test of what came back, for ideas no single output shows.
     static : callable, optional
         ``static(submission, function) -> [finding]``: the idea seen in the source, when a case failed.
     priority : int
-        Higher ranks first whatever the counts (a static finding explains the failures best); ties go to
-        the number of cases explained, then to the order of the exercise's list (most specific first).
+        Positive: ranks first whatever the counts (a static finding explains the failures best); otherwise
+        ideas no passing case rules out come first, then the number of cases explained; a negative
+        priority only breaks ties (an idea that says what happened, not why), then the order of the
+        exercise's list (most specific first).
     """
 
     id: str
@@ -248,7 +252,10 @@ class Exercise:
 
     @property
     def rule_points(self) -> dict[str, float]:
-        return dict(RULE_POINTS) if self.loop_budget is not None else {}
+        if not self.functions:
+            return {}
+        return {rule: points for rule, points in RULE_POINTS.items()
+                if rule != "loop-budget" or self.loop_budget is not None}
 
     def misconception(self, id: str) -> Misconception:
         for m in self.misconceptions:

@@ -10,11 +10,12 @@ import numpy as np
 
 from ..grading.results import Tier
 from ..reference import examples
-from .common import (ARRAY_POINTS, IDENTITY_COMPARISON, KH_KW_SWAPPED, STRIDE_AXES_SWAPPED, STRIDE_IGNORED,
-                     array_misconceptions, every_function, identity_findings, images, pair)
-from .model import Call, Exercise, FunctionSpec, Misconception, Param, Points, Workload, reference, row
+from .common import (IDENTITY_COMPARISON, KH_KW_SWAPPED, STRIDE_AXES_SWAPPED, STRIDE_IGNORED,
+                     WINDOW_PAST_PADDED_IMAGE, array_misconceptions, every_function, identity_findings, images, pair,
+                     points, window_past)
+from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, reference, row
 
-__all__ = ["EXERCISES", "POOL"]
+__all__ = ["EXERCISES", "POOL", "AVG_COUNTS_PADDING", "MAX_POOL_ZERO_PADDING", "MAX_AVG_SWAPPED"]
 
 POOL = Workload("pool", m=32, probe=2, make=lambda rng, m: {
     "images": rng.standard_normal((m, 28, 28, 16)), "kernel_shape": (2, 2), "stride": (2, 2)},
@@ -36,6 +37,11 @@ def _pool_public():
             kernel_shape=(2, 2), stride=(2, 2), mode="max", padding="same"),
         row("same-average", "'same' average pooling: padded cells are not counted", images=images(rng, (2, 5, 5, 2)),
             kernel_shape=(3, 3), stride=(2, 2), mode="avg", padding="same"),
+        # added after the first five
+        row("non-square-window", "a 3x2 window, stride (2, 1): the first of each pair goes down the rows",
+            images=images(rng, (2, 7, 6, 2)), kernel_shape=(3, 2), stride=(2, 1)),
+        row("uint8-average-2x2", "uint8 images, average: the mean is not an integer",
+            images=images(rng, (2, 5, 6, 2), np.uint8), kernel_shape=(2, 2), stride=(2, 2), mode="avg"),
     ]
 
 
@@ -89,13 +95,23 @@ def _other_mode(call):
     return _pool(images_, ks, st, "avg" if mode == "max" else "max", pad)
 
 
-def _counted_padding(call):
+def _zero_padded(call, which):
+    """'same' pooling of the images padded with zeros (which then count in an average, and win a max over
+    negative cells), for the cases of ``which`` mode."""
     images_, ks, st, mode, pad = _form(call)
-    if pad != "same" or mode != "avg":
+    if pad != "same" or mode != which:
         return None
     (t, b), (l, r) = [reference("same_padding")(n, k, s) for n, k, s in zip(np.asarray(images_).shape[1:3], ks, st)]
     padded = np.pad(np.asarray(images_, dtype=np.float64), ((0, 0), (t, b), (l, r), (0, 0)))
-    return _pool(padded, ks, st, "avg", "valid")
+    return _pool(padded, ks, st, which, "valid")
+
+
+def _counted_padding(call):
+    return _zero_padded(call, "avg")
+
+
+def _max_of_zeros(call):
+    return _zero_padded(call, "max")
 
 
 def _altered(test, alter):
@@ -109,6 +125,11 @@ AVG_COUNTS_PADDING = Misconception(
     "avg-counts-padding",
     "Your average counts the padded zeros; in 'same' pooling only the cells inside the image count "
     "(TensorFlow's rule).", functions=("pool",), predicts=(_counted_padding,))
+MAX_POOL_ZERO_PADDING = Misconception(
+    "max-pool-zero-padding",
+    "Your 'same' max pooling pads with zeros, and a zero wins the max of a window whose cells are all "
+    "negative. Padded cells never win: pad with -inf (np.pad(..., constant_values=-np.inf)), or take the "
+    "max over the cells inside the image only.", functions=("pool",), predicts=(_max_of_zeros,))
 MAX_AVG_SWAPPED = Misconception("max-avg-swapped", "mode 'max' and 'avg' are swapped.", functions=("pool",),
                                 predicts=(_other_mode,))
 
@@ -121,13 +142,14 @@ _POOL_MISCONCEPTIONS = (
     STRIDE_IGNORED.seen(["pool"], [_altered(lambda ks, st: st != (1, 1),
                                             lambda im, ks, st, mode, pad: (im, ks, (1, 1), mode, pad))]),
     AVG_COUNTS_PADDING,
+    MAX_POOL_ZERO_PADDING,
     MAX_AVG_SWAPPED,
-) + array_misconceptions("pool")
+) + array_misconceptions("pool") + (WINDOW_PAST_PADDED_IMAGE.seen(["pool"], explains=window_past),)
 
 
 EXERCISES = (
     Exercise(
-        slug="pool", title="Pooling", notebook=4, points=ARRAY_POINTS,
+        slug="pool", title="Pooling", notebook=4, points=points(3, tier=True),
         functions=(FunctionSpec("pool", (Param("images"), Param("kernel_shape"), Param("stride"), Param("mode", "max"),
                                          Param("padding", "valid", added=True)), "pool", "ndarray (m, oh, ow, c)",
                                 terms=lambda v: int(math.prod(v["kernel_shape"])),
@@ -135,9 +157,9 @@ EXERCISES = (
         misconceptions=_POOL_MISCONCEPTIONS, loop_budget=2, workload=POOL),
     Exercise(
         slug="global_average_pool", title="Global average pooling", notebook=4,
-        points=Points(correctness=ARRAY_POINTS.correctness),   # no workload, so no tier points
+        points=points(1),   # one NumPy call; no workload, so no tier points
         functions=(FunctionSpec("global_average_pool", (Param("images"),), "global_average_pool", "ndarray (m, c)",
                                 terms=lambda v: int(np.shape(v["images"])[1] * np.shape(v["images"])[2]),
                                 public=_gap_public, hidden=_gap_hidden),),
-        misconceptions=every_function("global_average_pool"), loop_budget=0),
+        misconceptions=every_function("global_average_pool", identity=False), loop_budget=0),
 )

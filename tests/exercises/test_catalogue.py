@@ -108,7 +108,8 @@ def test_each_function_names_a_reference_with_its_signature():
 def test_points_are_stated_once():
     for e in registry.EXERCISES:
         assert e.max_score == e.points.correctness + sum(e.rule_points.values())
-        assert bool(e.rule_points) == (e.loop_budget is not None)
+        assert bool(e.rule_points) == bool(e.functions)   # the rules apply to every answer that is code (SPEC §2)
+        assert ("loop-budget" in e.rule_points) == (e.loop_budget is not None)
         assert (e.points.tier > 0) == (e.workload is not None), e.slug
 
 
@@ -125,3 +126,20 @@ def test_the_canonical_ratios_are_the_calibration_runs():
         assert canonical[m[2]][labels[m[1]]] == float(m[3]), m[0]
         seen += 1
     assert seen == sum(len(v) for v in canonical.values()) == 15
+
+
+def test_points_follow_difficulty():
+    """Correctness points are twice the difficulty level (common.DIFFICULTY_POINTS), and a harder exercise
+    is worth more: each step of the course's ladder at least as much as the one below it, the ends apart."""
+    from autograder.exercises.common import DIFFICULTY_POINTS
+
+    points = {e.slug: e.points.correctness for e in registry.EXERCISES}
+    assert set(points.values()) <= set(DIFFICULTY_POINTS.values())
+    ladder = ["correlate_by_hand", "convolve_grayscale_valid", "convolve_grayscale_same", "convolve_grayscale",
+              "convolve_channels", "convolve"]
+    assert all(points[a] <= points[b] for a, b in zip(ladder, ladder[1:])), points
+    assert points["correlate_by_hand"] < points["convolve_grayscale_valid"] < points["convolve_grayscale_same"] \
+        < points["convolve_grayscale"] < points["convolve"]
+    assert points["global_average_pool"] < points["pool"] and points["correlate_by_hand"] < points["shape_tracking"]
+    assert points["convolve_grayscale_valid"] <= points["convolve_transpose"] == max(points.values())
+    assert points["global_average_pool"] == min(points.values())
