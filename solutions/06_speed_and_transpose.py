@@ -16,7 +16,8 @@ def convolve_grayscale_fast(images, kernel):
     ndarray, shape (m, h - kh + 1, w - kw + 1), float
     """
     windows = sliding_window_view(images.astype(float), kernel.shape, axis=(1, 2))
-    return np.einsum("mijab,ab->mij", windows, kernel)
+    # optimize=True: a matrix product (BLAS) instead of einsum's element-by-element loop over the view
+    return np.einsum("mijab,ab->mij", windows, kernel, optimize=True)
 
 def convolve_transpose(images, kernels, padding="valid", stride=(1, 1)):
     """Transposed convolution (the adjoint of ``convolve`` with the same kernels, padding and stride).

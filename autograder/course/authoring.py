@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 _HEADER = re.compile(r"^# %%(?: \[(?P<kind>[a-z]+)(?: (?P<arg>[a-z0-9_]+))?\])?\s*$")
 _GENERATED = "Generated from course/lessons/{name}.py by `convcourse build-course`: edit the lesson, not this file."
+_REFERENCE_IMPORT = re.compile(r"\bautograder\.reference\b|\bfrom\s+autograder\s+import\s+[^\n]*\breference\b")
 
 
 class BuildError(Exception):
@@ -111,6 +112,11 @@ def parse_lesson(path: Path) -> Lesson:
     for cell in cells:
         if cell.kind == "solution" and "### BEGIN SOLUTION" not in cell.source:
             raise BuildError(f"{path.name}, line {cell.line}: a solution cell needs a ### BEGIN SOLUTION region")
+        # a name the student's kernel holds could be called by their function: the reference stays inside
+        # autograder.course (figures, worked examples), and prose numbers are computed at build time
+        if cell.kind in ("code", "solution") and _REFERENCE_IMPORT.search(cell.source):
+            raise BuildError(f"{path.name}, line {cell.line}: a lesson cell imports autograder.reference; use "
+                             "figures / worked_examples (or figures.yours_or_reference) instead")
     return Lesson(path.stem, tuple(cells))
 
 

@@ -8,14 +8,16 @@ a one-line caption that says what to see. Each function returns its ``Figure``; 
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
 from .. import reference as R
 
 __all__ = ["sample_photo", "classic_example", "sliding_window", "slider", "feature_maps", "zero_padding",
-           "receptive_field", "stride_grid", "channels_picture", "pooling", "cnn_shapes", "transpose_scatter",
-           "speed_plot", "yours_or_reference", "caption", "sample_photo_rgb", "KERNELS"]
+           "receptive_field", "stride_grid", "channels_picture", "pooling", "downsampling", "cnn_shapes",
+           "small_cnn_table", "transpose_scatter", "speed_plot", "einsum_speeds", "yours_or_reference",
+           "reference_stand_in", "answered", "caption", "sample_photo_rgb", "KERNELS"]
 
 _WINDOW = "#d1242f"
 _PAD = "#d0d7de"
@@ -130,22 +132,79 @@ KERNELS = {
 }
 
 
+_COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<dictcomp>", "<setcomp>")
+
+
+class StandIn:
+    """The reference's function ``name`` for the lesson's own cells, never for a student's function.
+
+    A lesson cell binds it (``conv = figures.yours_or_reference(...)``) until the student's function passes, so
+    it lives in the notebook's globals: it is not the reference's function object, holds none (it looks the
+    function up at each call) and answers only a call made from a cell's top level or from this package's
+    lesson helpers. Called from a function (the student's, a lambda, the grader running one) it raises, so a
+    student's function cannot borrow the course's answer through it (the grader would also see the call)."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        getattr(R, name)   # an unknown name fails here, not at the first call
+        self._name = name
+
+    @property
+    def __name__(self) -> str:   # not the catalogue name: check() must not take it for a student's function
+        return f"reference_{self._name}_stand_in"
+
+    def __repr__(self) -> str:
+        return f"<the course's reference {self._name}, for lesson cells only>"
+
+    def __call__(self, *args, **kwargs):
+        caller = sys._getframe(1)
+        while caller.f_code.co_name in _COMPREHENSIONS and caller.f_back is not None:
+            caller = caller.f_back
+        module = caller.f_globals.get("__name__", "") or ""
+        if caller.f_code.co_name != "<module>" and not module.startswith(__package__ + "."):
+            raise RuntimeError(f"this is the course's reference {self._name}, a stand-in that lesson cells use "
+                               "until your function passes; a function may not call it (write your own)")
+        return getattr(R, self._name)(*args, **kwargs)
+
+
+def reference_stand_in(name: str) -> StandIn:
+    """The reference's ``name`` for a lesson cell that needs it (see :class:`StandIn`)."""
+    return StandIn(name)
+
+
 def yours_or_reference(fn, name: str | None = None):
-    """``fn`` once it passes its exercise's public cases, else the reference's function of that name (with
-    a printed note): the lessons' pictures use the student's own function as soon as it works."""
+    """``fn`` once it passes its exercise's public cases, else a :class:`StandIn` for the reference's function
+    of that name (with a printed note): the lessons' pictures use the student's own function as soon as it
+    works, and the student's namespace never holds the reference's function itself."""
     from .notebook import check
     from ..sandbox.runtime.stubs import is_stub
 
     name = name or getattr(fn, "__name__", "")
-    ref = getattr(R, name)
+    stand_in = StandIn(name)
     try:
         ok = not is_stub(fn) and check(fn, exercise=name, hidden=0, show=False).passed
     except Exception:  # noqa: BLE001 - any failure means "not ready yet"
         ok = False
     if not ok:
         print(f"(Your {name} does not pass its public cases yet, so this uses the reference's.)")
-        return ref
+        return stand_in
     return fn
+
+
+def answered(slug: str, **answers) -> bool:
+    """Whether the answers of the by-hand exercise ``slug`` pass its cases; if not, a printed note. A cell
+    whose picture shows that answer draws it only then, so Run All on a blank notebook gives nothing away."""
+    from .notebook import check
+
+    try:
+        ok = check(slug, show=False, **answers).passed
+    except Exception:  # noqa: BLE001 - an answer that cannot even be checked is not right yet
+        ok = False
+    if not ok:
+        print("(This cell shows the answer of the exercise above: it draws once your answers pass. "
+              "Run it again then.)")
+    return ok
 
 
 # ---------------------------------------------------------------------------------- lesson 1
@@ -177,7 +236,7 @@ def sliding_window(image: np.ndarray, kernel: np.ndarray, i: int = 0, j: int = 0
     if not (0 <= i < out.shape[0] and 0 <= j < out.shape[1]):
         raise ValueError(f"sliding_window: position ({i}, {j}) is outside the {out.shape[0]}x{out.shape[1]} output")
     window = image[i:i + kh, j:j + kw]
-    products = window * kernel
+    products = window * kernel + 0.0   # + 0.0 turns the -0 of 0 * -1 into 0: no "(-0)" in the caption
     shown = np.full(out.shape, np.nan)
     flat = i * out.shape[1] + j
     shown.flat[:flat + 1] = out.flat[:flat + 1]
@@ -260,11 +319,18 @@ def zero_padding(n: int, k: int, padding="same", stride: int = 1):
             if grid[r, c] == 0:
                 ax.text(c, r, "0", ha="center", va="center", fontsize=8, color="#57606a")
     _box(ax, 0, 0, k, k)
+    text = "Blue: the image; the zeros around it let the red kernel centre on edge pixels."
+    if stride > 1:   # the last strided window shows which zeros the stride needs
+        last = (g.out - 1) * stride
+        _box(ax, last, last, k, k, colour="#bf8700", lw=2)
+        one = axis_geometry(n, k, padding, 1)
+        text = (f"Red: first window; orange: last (stride {stride}). Zeros: {g.before} before, {g.after} after "
+                f"(stride 1: {one.before} and {one.after}).")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(f"{n}x{n}, k={k}, padding={padding!r}, stride={stride}\n"
                  f"zeros: {g.before} before, {g.after} after -> output {g.out}x{g.out}", fontsize=9)
-    return caption(fig, "Blue: the image; the zeros around it let the red kernel centre on edge pixels.")
+    return caption(fig, text)
 
 
 def receptive_field(k: int = 3, dilations=(1, 2, 3)):
@@ -347,7 +413,45 @@ def pooling(x: np.ndarray, kernel_shape=(2, 2), stride=(2, 2), mode: str = "max"
     return caption(fig, f"Each coloured window gives the output cell of its colour: the {mode} of its values.")
 
 
+#: The two 3x3 kernels the strided-convolution picture uses: one keeps the picture, one keeps its edges.
+DOWNSAMPLING_KERNELS = {"blur": np.full((3, 3), 1 / 9), "Sobel x": KERNELS["Sobel x"]}
+
+
+def downsampling(photo: np.ndarray, pool):
+    """Two ways to halve a grayscale photo: 2x2 max pooling, stride 2 (``pool``: the student's function or the
+    reference's stand-in), and 3x3 convolutions with stride 2 (the reference's), one per kernel of
+    :data:`DOWNSAMPLING_KERNELS`: what a strided convolution keeps depends on its weights."""
+    plt = _plt()
+    pooled = pool(photo[None, :, :, None], (2, 2), (2, 2), "max")[0, :, :, 0]
+    panels = [(f"input {photo.shape[0]}x{photo.shape[1]}", photo, False),
+              (f"2x2 max pool, stride 2: {pooled.shape[0]}x{pooled.shape[1]}", pooled, False)]
+    for name, k in DOWNSAMPLING_KERNELS.items():
+        fmap = R.convolve_grayscale(photo[None], k, "same", (2, 2))[0]
+        panels.append((f"3x3 {name}, stride 2: {fmap.shape[0]}x{fmap.shape[1]}", fmap, abs(k.sum()) < 0.5))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.6))
+    for ax, (title, img, signed) in zip(axes, panels):
+        if signed:   # an edge map: signed responses, the strongest 1% saturate
+            lim = np.percentile(np.abs(img), 99) or 1.0
+            ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        else:
+            ax.imshow(img, cmap="gray")
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
+    shapes = sorted({"x".join(map(str, p[1].shape)) for p in panels[1:]})
+    return caption(fig, f"{'Each output is ' + shapes[0] if len(shapes) == 1 else 'Outputs ' + ', '.join(shapes)}. "
+                        f"The pool has no weights; a 3x3 convolution has {DOWNSAMPLING_KERNELS['blur'].size} per "
+                        "channel, and they decide what survives: the picture (blur) or its edges (Sobel x).")
+
+
 # ---------------------------------------------------------------------------------- lesson 5
+
+
+def small_cnn_table():
+    """The shape-tracking exercise's CNN run through the reference layers: ``[(layer, shape, params)]``
+    (:func:`autograder.reference.examples.small_cnn_table`), for the cell that shows it once answered."""
+    from ..reference.examples import small_cnn_table as table
+
+    return table()
 
 
 def cnn_shapes(table):
@@ -374,8 +478,8 @@ def cnn_shapes(table):
     ax.set_ylim(-2.0, 2.0)
     ax.axis("off")
     total = sum(p for *_, p in table)
-    return caption(fig, f"Height of a box: spatial size; width: channels. Pooling halves the size for free; "
-                         f"{total:,} parameters in all.")
+    return caption(fig, "Height of a box: spatial size; width: channels. Pooling halves the size (rounding down) "
+                        f"for free; {total:,} parameters in all.")
 
 
 # ---------------------------------------------------------------------------------- lesson 6
@@ -405,10 +509,17 @@ def transpose_scatter(x: np.ndarray, kernel: np.ndarray, stride: int = 2):
                          "stamps overlap they add up.")
 
 
-def speed_plot(fn, name: str, sizes=(16, 32, 64, 128), batch: int = 8, repeats: int = 3):
+def _slope(sizes, times) -> float:
+    """Slope of the log-log line through the two largest sizes: 2 means time proportional to the pixels."""
+    return math.log(times[-1] / times[-2]) / math.log(sizes[-1] / sizes[-2])
+
+
+def speed_plot(fn, name: str, sizes=(16, 32, 64, 128), batch: int = 8, repeats: int = 5):
     """Time ``fn`` against the reference on square images of growing size (both single-threaded).
 
-    Returns the figure; its caption gives the slowdown at the largest size.
+    Returns the figure; its caption gives the slowdown at the largest size and the measured slope of each
+    line (how fast its time grows), whatever they turn out to be. When ``fn`` is the reference's stand-in
+    (the student's function does not pass yet) the legend says so.
     """
     import time
 
@@ -416,12 +527,17 @@ def speed_plot(fn, name: str, sizes=(16, 32, 64, 128), batch: int = 8, repeats: 
 
     plt = _plt()
     ref = getattr(R, name)
+    stand_in = isinstance(fn, StandIn)
+    who = "the reference (stand-in)" if stand_in else "yours"
     rng = np.random.default_rng(0)
     mine, theirs = [], []
     for n in sizes:
         images = rng.standard_normal((batch, n, n))
         kernel = rng.standard_normal((3, 3))
         times = {"you": [], "reference": []}
+        with single_threaded():   # one untimed call of each at this size first (allocations, caches)
+            ref(images, kernel)
+            fn(images, kernel)
         for _ in range(repeats):
             with single_threaded():
                 for label, f in (("reference", ref), ("you", fn)):
@@ -431,10 +547,191 @@ def speed_plot(fn, name: str, sizes=(16, 32, 64, 128), batch: int = 8, repeats: 
         mine.append(min(times["you"]))
         theirs.append(min(times["reference"]))
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    ax.loglog(sizes, np.array(mine) * 1e3, "o-", color=_WINDOW, label="your function")
+    ax.loglog(sizes, np.array(mine) * 1e3, "o-", color=_WINDOW,
+              label="the reference again: your function does not pass yet" if stand_in else "your function")
     ax.loglog(sizes, np.array(theirs) * 1e3, "s-", color="#57606a", label="Numba reference")
     ax.set_xlabel("image side n (pixels), batch of %d" % batch)
     ax.set_ylabel("time (ms, best of %d)" % repeats)
     ax.legend()
-    return caption(fig, f"At n={sizes[-1]} yours takes {mine[-1] / theirs[-1]:.1f}x the reference's time; "
-                         "parallel lines mean the same growth (both ~ n squared).")
+    fig._convcourse_times = {"sizes": tuple(sizes), "fn": tuple(mine), "reference": tuple(theirs)}
+    return caption(fig, f"At n={sizes[-1]} {who} takes {mine[-1] / theirs[-1]:.1f}x the reference's time. "
+                        f"Slope from n={sizes[-2]} to {sizes[-1]}: {who} {_slope(sizes, mine):.1f}, reference "
+                        f"{_slope(sizes, theirs):.1f} (2: time grows with the pixels).")
+
+
+def _einsum_view(images, kernel, optimize=False):
+    """The valid convolution as one einsum over the windows' strided view (``optimize`` as np.einsum's)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    windows = sliding_window_view(np.asarray(images, dtype=np.float64), kernel.shape, axis=(1, 2))
+    return np.einsum("mijab,ab->mij", windows, kernel, optimize=optimize)
+
+
+def einsum_speeds(taps, exercise: str, repeats: int = 5) -> dict[str, float]:
+    """Time, against the reference, ``np.einsum("mijab,ab->mij", windows, kernel)`` on the strided view of
+    :func:`numpy.lib.stride_tricks.sliding_window_view`, the same with ``optimize=True``, and ``taps`` (the
+    loop over the kernel's taps), on the tier workload of ``exercise`` (the slug of the 'valid' grayscale
+    convolution, which the lesson names): single-threaded,
+    interleaved, fresh inputs each repeat, median of ``repeats``. Prints the table; returns the ratios
+    ``t / t_reference`` by label."""
+    import statistics
+    import time
+
+    from ..exercises import registry
+    from ..reference import single_threaded
+    from ..timing.tiers import workload_args
+
+    unit = registry.get(exercise)
+    wl, spec = unit.workload, unit.functions[0]
+    contenders = {"einsum on the view": _einsum_view,
+                  "einsum on the view, optimize=True": lambda i, k: _einsum_view(i, k, optimize=True),
+                  "loop over the kernel's taps": taps}
+    rng = np.random.default_rng(0)
+    for f in contenders.values():   # a first call outside the timing (imports, caches)
+        f(*workload_args(spec, wl.make(rng, 1)))
+    times = {label: [] for label in ("reference", *contenders)}
+    for _ in range(repeats):
+        args = workload_args(spec, wl.make(rng, wl.m))
+        with single_threaded():
+            for label, f in (("reference", spec.reference), *contenders.items()):
+                t0 = time.perf_counter()
+                f(*args)
+                times[label].append(time.perf_counter() - t0)
+    median = {label: statistics.median(t) for label, t in times.items()}
+    ratios = {label: median[label] / median["reference"] for label in contenders}
+    shape = " x ".join(f"{a.shape}" for a in args if isinstance(a, np.ndarray))
+    print(f"{wl.m} images, inputs {shape}; median of {repeats}, one thread")
+    print(f"  {'reference (Numba)':<36} {median['reference'] * 1e3:7.2f} ms")
+    for label, r in ratios.items():
+        print(f"  {label:<36} {median[label] * 1e3:7.2f} ms  {r:5.1f}x the reference")
+    return ratios
+
+
+# ------------------------------------------------------------------------ expected vs received (check())
+
+#: Planes up to this many rows and columns are also shown as numbers, not only as colours.
+SMALL_PLANE = 8
+
+
+def _output_axes(spec, ndim: int) -> int:
+    """How many axes the exercise's output has, read from its spec's ``returns`` ("ndarray (m, oh, ow, nc)");
+    ``ndim`` when there is no spec or it names no layout."""
+    import re
+
+    found = re.search(r"\(([^()]*)\)", getattr(spec, "returns", "") or "")
+    return len(found.group(1).split(",")) if found else ndim
+
+
+def output_plane(a: np.ndarray, axes: int, at: tuple | None = None) -> tuple[np.ndarray, str]:
+    """The 2-D plane of an output to draw, and what it is, from the exercise's layout: every output of the
+    course is batch first and channels last, so ``axes`` (its number of axes) says which axes are rows and
+    columns: (m, h, w) -> image ``at[0]``; (m, h, w, c) -> image ``at[0]``, channel ``at[3]``; (m, c) -> the
+    whole array (rows are images). ``at`` is an index into ``a`` (default: the first image and channel)."""
+    a = np.asarray(a)
+    if a.ndim != axes or axes <= 2:
+        return np.atleast_2d(a), ("images x channels" if axes == 2 else "")
+    at = tuple(at) if at is not None else (0,) * a.ndim
+    plane = a[(at[0], slice(None), slice(None), *at[3:])]
+    extra = ", ".join(f"channel {i}" for i in at[3:])
+    return plane, f"image {at[0]}" + (f", {extra}" if extra else "")
+
+
+def _magnitude(args) -> float:
+    mag = 1.0
+    for a in args:
+        if isinstance(a, np.ndarray) and a.size and a.dtype.kind in "buif":
+            mag *= max(float(np.max(np.abs(a.astype(np.float64)))), 1.0)
+    return mag
+
+
+def _differs(want: np.ndarray, got: np.ndarray, case) -> np.ndarray:
+    """Where ``got`` is not ``want`` with the grader's own tolerance (same shapes)."""
+    from ..grading.compare import close_enough
+
+    if case is None or getattr(case, "spec", None) is None:
+        terms, mag = 1, 1.0
+    else:
+        terms, mag = case.terms, _magnitude(case.args)
+    with np.errstate(invalid="ignore"):
+        return ~close_enough(got, want, terms, mag)
+
+
+def expected_vs_received(want: np.ndarray, got, case=None):
+    """The panels of a failed public case: ``[(title, plane, differs)]`` for expected, received (when it is an
+    array with as many axes) and where they differ (when the shapes agree). The plane is the one of the first
+    differing value, picked from the exercise's output layout (``case.spec.returns``), never guessed from the
+    shape. None for a hidden case: its expected values are never shown."""
+    if case is not None and getattr(case, "hidden", False):
+        return None
+    want = np.asarray(want)
+    axes = _output_axes(getattr(case, "spec", None), want.ndim)
+    received = isinstance(got, np.ndarray) and got.dtype.kind in "biuf" and got.ndim == want.ndim
+    diff = _differs(want, got, case) if received and got.shape == want.shape else None
+    at = tuple(int(i) for i in np.argwhere(diff)[0]) if diff is not None and diff.any() else None
+    w, label = output_plane(want.astype(np.float64), axes, at)
+    panels = [("expected", w, None)]
+    if received:
+        g, _ = output_plane(got.astype(np.float64), axes, at)
+        d = output_plane(diff, axes, at)[0] if diff is not None else None
+        panels[0] = ("expected", w, d)
+        panels.append(("received", g, d))
+        if d is not None:
+            panels.append(("where they differ", d, None))
+    return label, panels
+
+
+def failed_case_figure(want: np.ndarray, got, case=None):
+    """Expected, received and where they differ as colours, one scale for both (a ``matplotlib`` Figure made
+    without pyplot, so the notebook's backend stays as it is). None for a hidden case or an empty output."""
+    from matplotlib.figure import Figure
+
+    found = expected_vs_received(want, got, case)
+    if found is None or found[1][0][1].size == 0:
+        return None
+    label, panels = found
+    values = np.concatenate([p.ravel() for _, p, _ in panels if p.dtype != bool])
+    values = values[np.isfinite(values)]
+    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    fig = Figure(figsize=(2.6 * len(panels), 2.6))
+    axes = fig.subplots(1, len(panels))
+    for ax, (title, img, _) in zip(np.atleast_1d(axes), panels):
+        if img.dtype == bool:   # fixed scale: an all-different mask must show red, not a blank square
+            ax.imshow(img, cmap="Reds", vmin=0, vmax=1)
+        else:                   # one colour scale for expected and received, so colours compare
+            ax.imshow(img, cmap="viridis", vmin=lo, vmax=hi)
+        ax.set_title(f"{title}\n{label + ': ' if label else ''}{img.shape[0]}x{img.shape[1]}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    fig._convcourse_label = label
+    return fig
+
+
+def failed_case_html(want: np.ndarray, got, case=None) -> str | None:
+    """The feedback of a failed public case in HTML: the picture (:func:`failed_case_figure`) and, when the
+    planes are small (up to :data:`SMALL_PLANE` a side), their values as numbers with the differing cells
+    marked. None for a hidden case (its expected values are never shown)."""
+    import base64
+    import io
+
+    from ..formats.html import values_html
+
+    found = expected_vs_received(want, got, case)
+    if found is None:
+        return None
+    label, panels = found
+    parts = []
+    try:
+        fig = failed_case_figure(want, got, case)
+    except ImportError:   # no matplotlib: the numbers alone
+        fig = None
+    if fig is not None:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        data = base64.b64encode(buf.getvalue()).decode()
+        alt = f"expected, received and where they differ{' (' + label + ')' if label else ''}"
+        parts.append(f"<img alt='{alt}' src='data:image/png;base64,{data}'/>")
+    grids = [(title, plane, d) for title, plane, d in panels if plane.dtype != bool]
+    if all(0 < p.shape[0] <= SMALL_PLANE and 0 < p.shape[1] <= SMALL_PLANE for _, p, _ in grids):
+        parts.append(values_html(grids, label))
+    return "".join(parts) or None

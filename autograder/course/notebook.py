@@ -52,7 +52,7 @@ class CheckReport:
 
     @property
     def passed(self) -> bool:
-        return self.result.passed == self.result.total
+        return self.result.passed == self.result.total and not self.result.borrowed
 
     def _repr_html_(self) -> str:
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
@@ -77,42 +77,12 @@ def _exercise_for(target) -> tuple[Exercise, str | None]:
     raise ValueError(f"check: {name!r} is not an exercise function; expected one of {known}")
 
 
-def _picture(want: np.ndarray, got) -> str | None:
-    try:
-        from matplotlib.figure import Figure   # not pyplot: the notebook's own backend stays as it is
-    except ImportError:
-        return None
+def _picture(want: np.ndarray, got, case=None) -> str | None:
+    """Expected vs received for a failed public case (the plane from the exercise's output layout; small
+    planes also as numbers): :func:`autograder.course.figures.failed_case_html`."""
+    from .figures import failed_case_html
 
-    def plane(a):
-        a = np.asarray(a, dtype=np.float64)
-        while a.ndim > 2:
-            a = a[0] if a.shape[0] and a.ndim > 3 else (a[0] if a.ndim == 3 and a.shape[-1] > 4 else a[..., 0])
-        return a
-
-    panels = [("expected", plane(want))]
-    if isinstance(got, np.ndarray) and got.dtype.kind in "biuf" and got.ndim == want.ndim:
-        g = plane(got)
-        panels.append(("received", g))
-        if g.shape == panels[0][1].shape:
-            panels.append(("where they differ", np.abs(g - panels[0][1]) > 1e-6 * (1 + np.abs(panels[0][1]))))
-    fig = Figure(figsize=(2.6 * len(panels), 2.6))
-    axes = fig.subplots(1, len(panels))
-    values = [p[1] for p in panels if p[1].dtype != bool]
-    lo = min(float(v.min()) for v in values)
-    hi = max(float(v.max()) for v in values)
-    for ax, (title, img) in zip(np.atleast_1d(axes), panels):
-        if img.dtype == bool:   # fixed scale: an all-different mask must show red, not a blank square
-            ax.imshow(img, cmap="Reds", vmin=0, vmax=1)
-        else:                   # one colour scale for expected and received, so colours compare
-            ax.imshow(img, cmap="viridis", vmin=lo, vmax=hi)
-        ax.set_title(f"{title}\n{img.shape[0]}x{img.shape[1]}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=80)
-    data = base64.b64encode(buf.getvalue()).decode()
-    return f"<img alt='expected, received and where they differ (first image)' src='data:image/png;base64,{data}'/>"
+    return failed_case_html(want, got, case)
 
 
 def _in_notebook() -> bool:
@@ -210,7 +180,7 @@ def _evaluate(exercise: Exercise, functions: dict, answers: dict, cases,
     def observe(case, want, outcome, verdict):
         if not verdict.passed and outcome.ok and not case.is_answer and not case.hidden \
                 and isinstance(want, np.ndarray):
-            if pic := _picture(want, outcome.value):
+            if pic := _picture(want, outcome.value, case):
                 pictures[case.name] = pic
 
     if sub is None:   # nothing to read the rules from: none are reported
@@ -229,7 +199,7 @@ def _show(report: CheckReport) -> None:
 
 
 def check(target, *, exercise: str | None = None, hidden: int = 3, student: str | None = None,
-          show: bool = True, perf: bool = False, **answers):
+          show: bool = True, perf: bool = False, loop_budget: bool = True, **answers):
     """Check one exercise function (or the answers of a by-hand exercise) and show the report.
 
     Parameters
@@ -249,6 +219,9 @@ def check(target, *, exercise: str | None = None, hidden: int = 3, student: str 
     perf : bool
         When every case passes, also time the function against the reference and show its tier with a
         chart of where it stands among the canonical implementations.
+    loop_budget : bool
+        False for a step that allows any number of ``for`` loops (notebook 1's first try): the budget is
+        then neither marked nor counted (a ``while``, never allowed, is still reported).
     **answers
         For exercises answered with numbers: ``output_00=..., output_full=...``.
 
@@ -268,7 +241,13 @@ def check(target, *, exercise: str | None = None, hidden: int = 3, student: str 
         cases = [c for c in cases if c.function == only]
     functions = {only: target} if callable(target) and only else {}
     sub = kernel_source(functions)
-    report = _evaluate(ex, functions, answers, cases, kernel_rules(ex, functions, sub) or [], sub)
+    rules, unmarked = kernel_rules(ex, functions, sub) or [], 0.0
+    if not loop_budget:   # this step allows any number of for loops: keep only a `while` finding
+        kept = [r for r in rules if r.id != "loop-budget" or (not r.passed and "`while`" in r.message)]
+        unmarked = ex.rule_points.get("loop-budget", 0.0) if len(kept) < len(rules) else 0.0
+        rules = kept
+    report = _evaluate(ex, functions, answers, cases, rules, sub)
+    report.result.max_score -= unmarked   # the budget's point is not counted either: 5 of 5, not 5 of 6
     if perf and report.passed and ex.workload and callable(target):
         report.result.tier, perf_html = _perf(ex, target)
         report.result.message += " " + perf_html.split("<br/>")[0]
@@ -404,9 +383,24 @@ def kernel_source(functions: dict) -> Submission | None:
         Source(label=f"`{f.__name__}`", path="notebook",
                text="\n" * (f.__code__.co_firstlineno - 1)
                + (re.sub(rf"^def {re.escape(f.__name__)}\(", f"def {renamed[f.__name__]}(", t, count=1, flags=re.M)
-                  if f.__name__ in renamed else t))
+                  if f.__name__ in renamed else t),
+               names=_bound_names(f))
         for f, t in zip(fns, texts)])
     return sub
+
+
+def _bound_names(fn) -> dict[str, str]:
+    """What the globals ``fn`` uses stand for, as dotted names (``np`` -> ``numpy``, ``ref`` ->
+    ``autograder.reference.pooling.pool``): another cell imported them, so its source does not say."""
+    names = {}
+    for name in _global_names(fn.__code__):
+        obj = fn.__globals__.get(name)
+        if inspect.ismodule(obj):
+            names[name] = obj.__name__
+        elif (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.isbuiltin(obj)) \
+                and isinstance(getattr(obj, "__module__", None), str) and obj.__module__ != fn.__module__:
+            names[name] = f"{obj.__module__}.{getattr(obj, '__qualname__', name)}"
+    return names
 
 
 def kernel_rules(exercise: Exercise, functions: dict, sub: Submission | None = None) -> list[RuleResult] | None:
@@ -418,7 +412,7 @@ def kernel_rules(exercise: Exercise, functions: dict, sub: Submission | None = N
     their globals (``from scipy.signal import correlate2d`` in another cell). None when there are no rules
     or the source cannot be read.
     """
-    if exercise.loop_budget is None or not functions:
+    if not exercise.functions or not functions:
         return None
     sub = sub or kernel_source(functions)
     if sub is None:

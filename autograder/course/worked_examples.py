@@ -48,3 +48,38 @@ def worked_examples() -> list[tuple[str, str]]:
 def print_worked_examples() -> None:
     for title, text in worked_examples():
         print(f"\n{title}\n{text}")
+
+
+# ------------------------------------------------------------------ inputs and answers for the lessons' cells
+
+#: The worked examples' inputs by the name a lesson cell asks for.
+_INPUTS = {"classic image": CLASSIC_IMAGE, "vertical edge": VERTICAL_EDGE, "pool example": POOL_EXAMPLE,
+           "pool spot the mistake": POOL_SPOT_THE_MISTAKE}
+
+
+def example(name: str) -> np.ndarray:
+    """A copy of a worked example's input (``"classic image"``, ``"vertical edge"``, ``"pool example"``,
+    ``"pool spot the mistake"``): the grader's public cases are made from the same arrays, so a lesson cell
+    that changes its copy changes no case."""
+    try:
+        return _INPUTS[name].copy()
+    except KeyError:
+        raise ValueError(f"example: no worked example {name!r}; expected one of {', '.join(map(repr, _INPUTS))}") \
+            from None
+
+
+def spot_the_mistake_answer() -> np.ndarray:
+    """The right 2x2 max pool, stride 2, of the "spot the mistake" input, by the reference: (2, 2)."""
+    return R.pool(classic_batch(POOL_SPOT_THE_MISTAKE, channels=True), (2, 2), (2, 2), "max")[0, :, :, 0]
+
+
+def padded_average_of_ones(n: int = 5, window: int = 3, stride: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """'same' average pooling of an all-ones n x n image, by the reference, two ways: padded cells left out
+    (TensorFlow, the course) and counted as zeros (PyTorch's ``count_include_pad=True`` default)."""
+    ones = np.ones((1, n, n, 1))
+    excluded = R.pool(ones, (window, window), (stride, stride), "avg", padding="same")[0, :, :, 0]
+    # counted: the sum of each padded window over all its window x window cells
+    g = R.axis_geometry(n, window, "same", stride)
+    sums = R.convolve_grayscale(ones[..., 0], np.ones((window, window)), padding=((g.before, g.after),) * 2,
+                                stride=(stride, stride))[0]
+    return excluded, sums / window ** 2

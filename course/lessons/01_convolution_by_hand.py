@@ -15,7 +15,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from autograder import check, figures
-from autograder.reference import examples
+from autograder.course import worked_examples
 
 # %% [markdown]
 # ## Why convolution?
@@ -31,14 +31,15 @@ from autograder.reference import examples
 # * **weight sharing**: the same 9 weights are used at every position, since an edge is an edge wherever
 #   it appears.
 #
-# The cell below computes both counts with the course's reference functions (you will write them
-# yourself in notebook 5).
+# The cell below counts both: a weight for every (input, output) pair plus a bias per output for the
+# dense layer; 3×3 weights plus a bias per filter for the convolution (notebook 5 makes you write the
+# counting functions).
 
 # %%
-from autograder.reference import conv_params, dense_params
-
-print("Dense, 784 inputs -> 676 units:        ", f"{dense_params(28 * 28, 26 * 26):,}", "parameters")
-print("Conv, 32 filters of 3x3 on 1 channel:  ", f"{conv_params(3, 3, 1, 32):,}", "parameters")
+dense_count = (28 * 28) * (26 * 26) + 26 * 26      # weights: every pixel to every output; biases: one per output
+conv_count = 32 * (3 * 3 * 1) + 32                  # 32 filters of 3x3 weights on 1 channel; one bias each
+print("Dense, 784 inputs -> 676 units:        ", f"{dense_count:,}", "parameters")
+print("Conv, 32 filters of 3x3 on 1 channel:  ", f"{conv_count:,}", "parameters")
 
 # %% [markdown]
 # ## The classic example
@@ -46,8 +47,8 @@ print("Conv, 32 filters of 3x3 on 1 channel:  ", f"{conv_params(3, 3, 1, 32):,}"
 # Here is a 5×5 image and the 3×3 **vertical-edge** kernel: a column of +1, a column of 0, a column of −1.
 
 # %%
-image = examples.CLASSIC_IMAGE
-kernel = examples.VERTICAL_EDGE
+image = worked_examples.example("classic image")      # copies: changing them changes no graded case
+kernel = worked_examples.example("vertical edge")
 figures.classic_example(image, kernel);
 
 # %% [markdown]
@@ -73,13 +74,16 @@ output_full = [[1, 3, -2],
 
 # %% [markdown]
 # Now check your work with a picture: the red window, the nine products, and the output filled so far.
-# Move the slider to visit every position (the slider needs a live Jupyter kernel).
+# Move the slider to visit every position (the slider needs a live Jupyter kernel). The pictures show the
+# answers, so they appear only once yours pass the autograded cell above: run these cells again then.
 
 # %%
-figures.sliding_window(image, kernel, 0, 0);
+if figures.answered("correlate_by_hand", output_00=output_00, output_full=output_full):
+    figures.sliding_window(image, kernel, 0, 0)
 
 # %%
-figures.slider(image, kernel)
+if figures.answered("correlate_by_hand", output_00=output_00, output_full=output_full):
+    display(figures.slider(image, kernel))
 
 # %% [markdown]
 # ## From hand to code
@@ -124,10 +128,11 @@ def convolve_grayscale_valid_loops(images, kernel):
 
 
 # %%
-check(convolve_grayscale_valid_loops, exercise="convolve_grayscale_valid")
+check(convolve_grayscale_valid_loops, exercise="convolve_grayscale_valid", loop_budget=False)
 
 # %% [markdown]
-# The check also counted your `for` loops. The graded version may use **at most 2** (over the output's
+# This step may loop as much as it likes, so its check did not count your `for` loops (`loop_budget=False`).
+# The graded version may use **at most 2** (over the output's
 # rows and columns): let NumPy do the rest. For one output position `(i, j)`, the windows of *all* images
 # are `images[:, i:i + kh, j:j + kw]`, shape `(m, kh, kw)`; multiply by the kernel (broadcasting) and sum
 # over the last two axes.
@@ -173,12 +178,14 @@ def convolve_grayscale_valid(images, kernel):
 # mathematics flips the kernel upside down and left to right first. Deep-learning libraries call the
 # cross-correlation "convolution", and so does this course; the only difference is the flip, and since a
 # network *learns* its kernels, it would simply learn them flipped. With the vertical-edge kernel, flipping
-# turns +1 into −1: the output changes sign.
+# turns +1 into −1: the output changes sign. (The cell uses another small image than the exercise's, so that
+# it does not print your answer.)
 
 # %%
 conv = figures.yours_or_reference(convolve_grayscale_valid)
-correlation = conv(image[None], kernel)[0]
-true_convolution = conv(image[None], np.flip(kernel))[0]
+small = np.random.default_rng(7).integers(0, 5, size=(4, 6)).astype(float)    # not the exercise's image
+correlation = conv(small[None], kernel)[0] + 0.0            # + 0.0: no -0 in the printout
+true_convolution = conv(small[None], np.flip(kernel))[0] + 0.0
 print("cross-correlation:\n", correlation)
 print("true convolution (kernel flipped):\n", true_convolution)
 print("same up to the sign:", np.array_equal(true_convolution, -correlation))

@@ -13,7 +13,6 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from autograder import check, figures
-from autograder.reference import conv_output_size as reference_output_size
 
 # %% [markdown]
 # ## The output-size formula
@@ -79,7 +78,10 @@ for n, k, p, s, d in rows:
 # Blue is the image, the numbers around it are the zeros, the red square is the kernel's first position.
 # With an odd kernel the border is symmetric. With an **even** kernel (4×4 below) 'same' needs an odd
 # number of zeros, and the extra one goes *after*. With stride 2, 'same' pads only what the strided
-# windows need.
+# windows need: an 8×8 image and a 3×3 kernel at stride 2 give {{conv_output_size(8, 3, 'same', 2)}} windows
+# across, which need {{axis_geometry(8, 3, 'same', 2).before}} zeros before and
+# {{axis_geometry(8, 3, 'same', 2).after}} after, where stride 1 pads {{axis_geometry(8, 3, 'same', 1).before}}
+# before and {{axis_geometry(8, 3, 'same', 1).after}} after.
 
 # %%
 figures.zero_padding(5, 3, "same");
@@ -88,7 +90,7 @@ figures.zero_padding(5, 3, "same");
 figures.zero_padding(6, 4, "same");
 
 # %%
-figures.zero_padding(7, 3, "same", stride=2);
+figures.zero_padding(8, 3, "same", stride=2);
 
 # %% [markdown]
 # ### A popular wrong formula
@@ -100,10 +102,11 @@ figures.zero_padding(7, 3, "same", stride=2);
 # instead of {{conv_output_size(28, 3, 'same')}}×{{conv_output_size(28, 3, 'same')}}: not "same" at all.
 
 # %%
+size = figures.yours_or_reference(conv_output_size)
 h, k, s = 28, 3, 1
 wrong_p = ((h - 1) * s + k - h) // 2 + 1
-print("wrong p =", wrong_p, "-> output", reference_output_size(h, k, wrong_p, s), "x", reference_output_size(h, k, wrong_p, s))
-print("'same'   -> output", reference_output_size(h, k, "same", s), "x", reference_output_size(h, k, "same", s))
+print("wrong p =", wrong_p, "-> output", size(h, k, wrong_p, s), "x", size(h, k, wrong_p, s))
+print("'same'   -> output", size(h, k, "same", s), "x", size(h, k, "same", s))
 
 # %% [markdown]
 # ## Exercise: 'same' convolution

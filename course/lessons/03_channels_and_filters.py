@@ -10,7 +10,6 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from autograder import check, figures
-from autograder.reference import conv_params, separable_params
 
 # %% [markdown]
 # ## Shapes
@@ -187,15 +186,20 @@ print("1x1 conv == x @ W at every pixel:", np.allclose(conv(x, w, "valid"), x @ 
 # A **separable** convolution is a depthwise one followed by a 1×1 convolution that mixes channels.
 #
 # For 3×3 filters from 32 to 64 channels, a standard layer has {{conv_params(3, 3, 32, 64)}} parameters
-# and a separable one {{separable_params(3, 3, 32, 64)}}; per output pixel, the standard layer does
-# {{3 * 3 * 32 * 64}} multiplications and the separable one {{3 * 3 * 32 + 32 * 64}}
-# ({{round(3 * 3 * 32 * 64 / (3 * 3 * 32 + 32 * 64), 1)}} times fewer).
+# and a separable one {{separable_params(3, 3, 32, 64)}}
+# ({{round(conv_params(3, 3, 32, 64) / separable_params(3, 3, 32, 64), 1)}} times fewer parameters); per output
+# pixel, the standard layer does {{3 * 3 * 32 * 64}} multiplications and the separable one
+# {{3 * 3 * 32 + 32 * 64}} ({{round(3 * 3 * 32 * 64 / (3 * 3 * 32 + 32 * 64), 1)}} times fewer multiplications).
+# The cell counts both for wider layers.
 
 # %%
 for c, nc in [(32, 64), (128, 128), (512, 512)]:
-    standard, separable = conv_params(3, 3, c, nc), separable_params(3, 3, c, nc)
-    print(f"3x3, {c:>3} -> {nc:>3} channels: standard {standard:>9,}  separable {separable:>7,}  "
-          f"({standard / separable:.1f}x fewer)")
+    standard = 3 * 3 * c * nc + nc            # nc filters of 3x3xc weights, one bias each
+    separable = 3 * 3 * c + c * nc + nc       # depthwise: one 3x3 per channel, no bias; then 1x1, c -> nc, biases
+    mults, mults_sep = 3 * 3 * c * nc, 3 * 3 * c + c * nc      # multiplications per output pixel
+    print(f"3x3, {c:>3} -> {nc:>3} channels, standard vs separable:  parameters {standard:>9,} vs "
+          f"{separable:>7,} ({standard / separable:.1f}x fewer);  multiplications per output pixel "
+          f"{mults:>9,} vs {mults_sep:>7,} ({mults / mults_sep:.1f}x fewer)")
 
 # %% [markdown]
 # **Exercise.** Write `depthwise_convolve(images, kernels, padding='same', stride=(1, 1))`:
@@ -235,16 +239,28 @@ def depthwise_convolve(images, kernels, padding="same", stride=(1, 1)):
 
 # %% [markdown]
 # The same Sobel kernel, depthwise, on each colour channel: three maps, one per channel. The edges
-# differ where colours differ (the flag's red stripes barely show in the red channel's map).
+# differ where colours differ: a boundary shows in a channel's map only as much as *that channel's*
+# brightness changes across it. The cell measures how strong each map's edges are (the mean of
+# `|Sobel x|`) on the flag's stripes (the box) and on the whole photograph.
 
 # %%
 depthwise = figures.yours_or_reference(depthwise_convolve)
 sobel = np.repeat(figures.KERNELS["Sobel x"][:, :, None, None], 3, axis=2)      # (3, 3, 3, 1)
 maps = depthwise(rgb[None], sobel)[0]
+colours = ("red", "green", "blue")
+rows, cols = slice(50, 82), slice(1, 22)         # the flag's stripes, left of her shoulder (input, not result)
+on_flag = np.abs(maps[rows, cols]).mean(axis=(0, 1))
+overall = np.abs(maps).mean(axis=(0, 1))
+print("mean |Sobel x| on the flag:      ", ",  ".join(f"{c} {v:.2f}" for c, v in zip(colours, on_flag)))
+print("mean |Sobel x| on the whole photo:", ",  ".join(f"{c} {v:.2f}" for c, v in zip(colours, overall)))
+print(f"On the flag the {colours[np.argmax(on_flag)]} channel's edges are the strongest and the "
+      f"{colours[np.argmin(on_flag)]} channel's the weakest.")
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
-for c, (ax, colour) in enumerate(zip(axes, ("red", "green", "blue"))):
+for c, (ax, colour) in enumerate(zip(axes, colours)):
     lim = np.percentile(np.abs(maps[..., c]), 99)
     ax.imshow(maps[..., c], cmap="RdBu_r", vmin=-lim, vmax=lim)
+    ax.add_patch(plt.Rectangle((cols.start - 0.5, rows.start - 0.5), cols.stop - cols.start,
+                               rows.stop - rows.start, fill=False, ec="black", lw=1))
     ax.set_title(f"Sobel x on the {colour} channel")
     ax.axis("off")
 figures.caption(fig, f"Depthwise: {maps.shape[-1]} input channels, {maps.shape[-1]} maps, no mixing; "

@@ -10,8 +10,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from autograder import check, figures
-from autograder.reference import conv_params, convolve_grayscale, pool as reference_pool
-from autograder.reference import examples
+from autograder.course import worked_examples
 
 # %% [markdown]
 # ## Max pooling by hand
@@ -21,7 +20,7 @@ from autograder.reference import examples
 # the largest value of its window.
 
 # %%
-figures.pooling(examples.POOL_EXAMPLE, (2, 2), (2, 2), "max");
+figures.pooling(worked_examples.example("pool example"), (2, 2), (2, 2), "max");
 
 # %% [markdown]
 # ### Spot the mistake
@@ -30,10 +29,10 @@ figures.pooling(examples.POOL_EXAMPLE, (2, 2), (2, 2), "max");
 # Find the windows where it is wrong before you run the next cell.
 
 # %%
-x = examples.POOL_SPOT_THE_MISTAKE
+x = worked_examples.example("pool spot the mistake")
 print(x.astype(int))
-printed = np.array([[3, 2], [4, 5]])
-right = reference_pool(x[None, :, :, None], (2, 2), (2, 2), "max")[0, :, :, 0]
+printed = np.array([[3, 2], [4, 5]])                    # what the textbook printed
+right = worked_examples.spot_the_mistake_answer()        # the reference's 2x2 max pool, stride 2, of x
 print("printed:", printed.tolist(), " right:", right.astype(int).tolist())
 print("wrong cells (row, column):", [tuple(int(v) for v in rc) for rc in np.argwhere(printed != right)])
 
@@ -51,7 +50,7 @@ figures.pooling(x, (2, 2), (2, 2), "max");
 # window (3×3 windows, stride 1 below).
 
 # %%
-figures.pooling(examples.POOL_EXAMPLE, (3, 3), (1, 1), "avg");
+figures.pooling(worked_examples.example("pool example"), (3, 3), (1, 1), "avg");
 
 # %% [markdown]
 # ## 'same' pooling: padded cells must not count
@@ -62,10 +61,9 @@ figures.pooling(examples.POOL_EXAMPLE, (3, 3), (1, 1), "avg");
 # `AvgPool2d` counts the zeros by default (`count_include_pad=True`), which darkens the borders:
 
 # %%
-ones = np.ones((1, 5, 5, 1))
-tf_style = reference_pool(ones, (3, 3), (2, 2), "avg", padding="same")[0, :, :, 0]
-# PyTorch's default: sum each padded 3x3 window (one zero on each side here) and divide by all 9 cells
-counted = convolve_grayscale(ones[..., 0], np.ones((3, 3)), padding=(1, 1), stride=(2, 2))[0] / 9
+# 3x3 windows, stride 2, 'same', on a 5x5 image of ones, by the reference: padded cells left out, and
+# (PyTorch's default) each padded window's sum divided by all 9 of its cells
+tf_style, counted = worked_examples.padded_average_of_ones(n=5, window=3, stride=2)
 print("average of an all-ones image, padded cells excluded (TensorFlow):\n", tf_style)
 print("padded zeros counted (PyTorch's default):\n", counted.round(3))
 
@@ -161,16 +159,12 @@ def global_average_pool(images):
 # downsampling, all-convolutional nets) downsample with a **convolution of stride 2** instead: it halves
 # the size too, but *learns* what to keep, at the cost of weights. For 64 channels and 3×3 filters that
 # is {{conv_params(3, 3, 64, 64)}} parameters, where a max pool has none.
+#
+# Below, the photograph halved by your max pool (or the reference's until yours passes) and by
+# convolutions of stride 2 ('same' padding) whose hand-made kernels stand in for learned ones: a blur keeps
+# the picture, a Sobel kernel only its vertical edges. What a strided convolution keeps is not a fixed
+# rule: its weights decide.
 
 # %%
-photo = figures.sample_photo(128)[None, :, :, None]
-pooled = reference_pool(photo, (2, 2), (2, 2), "max")
-fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
-axes[0].imshow(photo[0, :, :, 0], cmap="gray")
-axes[0].set_title(f"input {photo.shape[1]}x{photo.shape[2]}")
-axes[1].imshow(pooled[0, :, :, 0], cmap="gray")
-axes[1].set_title(f"2x2 max pool, stride 2: {pooled.shape[1]}x{pooled.shape[2]}")
-for ax in axes:
-    ax.axis("off")
-figures.caption(fig, "A quarter of the pixels, and the picture is still easy to recognise: "
-                     "that is why pooling loses little.");
+photo = figures.sample_photo(128)
+figures.downsampling(photo, pool=figures.yours_or_reference(pool));

@@ -10,7 +10,6 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from autograder import check, figures
-from autograder.reference import examples
 
 # %% [markdown]
 # ## Counting parameters
@@ -24,9 +23,9 @@ from autograder.reference import examples
 #   depth_multiplier` weights (with no bias), then a 1×1 convolution from `in_channels * depth_multiplier`
 #   channels to `filters`, with its biases.
 #
-# Examples to check yourself against: a 3×3 conv with 32 filters on a grayscale image has
-# {{conv_params(3, 3, 1, 32)}} parameters; the next 3×3 conv from 32 to 64 channels has
-# {{conv_params(3, 3, 32, 64)}}; a dense layer from the flattened 28×28 image to 128 units has
+# Examples to check yourself against (not the layers of the exercise further down): a 5×5 conv with 16
+# filters on an RGB image has {{conv_params(5, 5, 3, 16)}} parameters; a 3×3 conv from 16 to 32 channels
+# has {{conv_params(3, 3, 16, 32)}}; a dense layer from the flattened 28×28 image to 128 units has
 # {{dense_params(28 * 28, 128)}}.
 #
 # **Exercise.** Write the three counting functions. `use_bias=False` drops the biases.
@@ -114,16 +113,20 @@ layer_params = [320, 0, 18496, 0, 0, 650]
 # %% [autograde shape_tracking]
 
 # %% [markdown]
-# The diagram is computed by running a batch of zeros through the course's reference layers: box
-# heights follow the spatial size, widths the number of channels.
+# Once your answers pass, the cell below shows the network's shapes and parameters, computed by running
+# a batch of zeros through the course's reference layers: box heights follow the spatial size, widths the
+# number of channels. (Before that it shows nothing: it is the answer.) Two things to notice then: the map
+# after the second pooling lost a row and a column, because the rows before it are an odd number and
+# pooling floors; and global average pooling keeps the dense layer small, where flattening the last maps
+# would multiply its weights by the number of positions.
 
 # %%
-table = examples.small_cnn_table()
-for name, shape, params in table:
-    print(f"{name:<28} {str(shape):<14} {params:>7,}")
-figures.cnn_shapes(table);
-
-# %% [markdown]
-# Notice the {{small_cnn_table()[3][1][:2]}} map after the second pooling: the {{small_cnn_table()[2][1][0]}} rows before it are an odd
-# number, and pooling floors, so the last row and column are dropped. With global average pooling, the dense layer has only {{dense_params(64, 10)}} parameters;
-# flattening the {{small_cnn_table()[3][1]}} maps instead would need {{dense_params(math.prod(small_cnn_table()[3][1]), 10)}}.
+if figures.answered("shape_tracking", layer_shapes=layer_shapes, layer_params=layer_params):
+    table = figures.small_cnn_table()
+    for name, shape, params in table:
+        print(f"{name:<28} {str(shape):<14} {params:>7,}")
+    conv_shape, pooled_shape = table[2][1], table[3][1]
+    print(f"\nThe second pooling floors {conv_shape[0]} rows to {pooled_shape[0]}.")
+    print(f"A dense layer on the flattened {pooled_shape} maps would need {np.prod(pooled_shape) * 10 + 10:,} "
+          f"parameters (weights + biases); after global average pooling it has {table[5][2]:,}.")
+    figures.cnn_shapes(table)

@@ -16,10 +16,30 @@ from autograder import check, figures
 # %% [markdown]
 # ## Why loops are slow
 #
-# Each pass of a Python `for` loop costs tens of nanoseconds of interpreter work before any arithmetic.
-# A loop over every pixel of a batch multiplies that by millions. NumPy does the same arithmetic in
-# compiled loops over whole arrays, so the rule is: **few NumPy calls on big arrays**. Here are three
-# versions of the valid grayscale convolution of notebook 1:
+# Each pass of a Python `for` loop costs interpreter work before any arithmetic, and each NumPy call a
+# fixed overhead (checking its arguments, allocating its result) however small its array: the cell below
+# measures both on this machine. A loop over every pixel of a batch multiplies that by millions. NumPy does
+# the arithmetic in compiled loops over whole arrays, so the rule is: **few NumPy calls on big arrays**.
+# How a call walks the memory matters too: `np.einsum` below shows it.
+
+# %%
+import time
+
+passes = 100_000
+t0 = time.perf_counter()
+for _ in range(passes):
+    pass
+loop_ns = (time.perf_counter() - t0) / passes * 1e9
+window, weights = np.ones((3, 3)), np.ones((3, 3))
+t0 = time.perf_counter()
+for _ in range(passes):
+    np.sum(window * weights)
+call_ns = (time.perf_counter() - t0) / passes * 1e9
+print(f"one pass of an empty for loop:          {loop_ns:8.0f} ns")
+print(f"one pass computing np.sum(window * w):  {call_ns:8.0f} ns  (for 9 multiplications and 8 additions)")
+
+# %% [markdown]
+# Here are three versions of the valid grayscale convolution of notebook 1:
 #
 # 1. loops over the output positions (`m·oh·ow` small NumPy calls: slow);
 # 2. loops over the kernel taps (`kh·kw` big NumPy calls: fast);
@@ -76,10 +96,17 @@ print("im2col result:\n", as_matrix_product[0], "\nsame as the taps version:",
 
 # %% [markdown]
 # **Exercise (not graded).** Write `convolve_grayscale_fast(images, kernel)`, the valid convolution,
-# with `sliding_window_view` and `np.einsum` (or a matrix product) and **no** `for` loop. The check below
-# times it against the reference on the course's standard workload and shows your **tier**: `loops`,
-# `vectorized`, `fast` or `reference-class`. The grader measures tiers the same way, more carefully, for
-# every exercise with a workload.
+# with `sliding_window_view` and `np.einsum` (or a matrix product) and **no** `for` loop.
+#
+# Pass `optimize=True` to `np.einsum`. Without it einsum never calls BLAS: it runs its own generic C loop
+# over the strided view, element by element, one product and one addition at a time through its five
+# indices. With `optimize=True` einsum first plans the contraction, and one like this (a sum of products
+# over the kernel's two axes) it hands to a matrix product (BLAS), after copying the windows into one
+# contiguous block: im2col. A table after the checks measures the difference on this machine.
+#
+# The check below times it against the reference on the course's standard workload and shows your
+# **tier**: `loops`, `vectorized`, `fast` or `reference-class`. The grader measures tiers the same way,
+# more carefully, for every exercise with a workload.
 
 # %% [solution]
 def convolve_grayscale_fast(images, kernel):
@@ -96,7 +123,8 @@ def convolve_grayscale_fast(images, kernel):
     """
     ### BEGIN SOLUTION
     windows = sliding_window_view(images.astype(float), kernel.shape, axis=(1, 2))
-    return np.einsum("mijab,ab->mij", windows, kernel)
+    # optimize=True: a matrix product (BLAS) instead of einsum's element-by-element loop over the view
+    return np.einsum("mijab,ab->mij", windows, kernel, optimize=True)
     ### END SOLUTION
 
 
@@ -114,9 +142,21 @@ check(by_kernel_taps, exercise="convolve_grayscale_valid", perf=True)
 check(by_output_positions, exercise="convolve_grayscale_valid", perf=True)
 
 # %% [markdown]
-# How the time grows with the image size: parallel lines on this log-log plot mean the same growth
-# (both proportional to the number of pixels), and the gap between them is the constant factor that
-# vectorising wins back.
+# ## Why einsum on a view can be slow
+#
+# The einsum of the exercise with and without `optimize=True`, and the tap loop, timed against the
+# reference on the checks' workload (one thread, median of five runs, measured now):
+
+# %%
+figures.einsum_speeds(by_kernel_taps, exercise="convolve_grayscale_valid");
+
+# %% [markdown]
+# How the time grows with the image size, on a log-log plot: the slope of a line says how fast its time
+# grows (2: in proportion to the number of pixels). A flatter stretch means a fixed cost per call still
+# dominates there; a steeper one, that memory rather than arithmetic sets the pace (the arrays no longer
+# fit in the processor's caches). The caption gives the slopes and the ratio at the largest size as
+# measured here. Until your `convolve_grayscale_fast` passes, the red line is the reference run again,
+# and the legend says so.
 
 # %%
 fast = figures.yours_or_reference(convolve_grayscale_fast, name="convolve_grayscale_valid")
@@ -126,9 +166,16 @@ figures.speed_plot(fast, "convolve_grayscale_valid");
 # ## The transposed convolution
 #
 # A strided convolution shrinks an image; decoders and generators need the opposite. A **transposed
-# convolution** with stride `s` maps `(m, h, w, c)` to `(m, H, W, nc)` with `H = (h - 1) * s + kh`
-# ('valid') or `H = h * s` ('same'): a 2×2 input, 3×3 kernel and stride 2 give
-# {{transpose_output_size(2, 3, 'valid', 2)}}×{{transpose_output_size(2, 3, 'valid', 2)}} ('valid').
+# convolution** with stride `s` maps `(m, h, w, c)` to `(m, H, W, nc)` with `H = h * s` ('same') or, in
+# this course, `H = (h - 1) * s + kh` ('valid'): exactly what the stamps below cover, for every kernel size
+# (PyTorch's `ConvTranspose2d` without padding gives that size too). A 2×2 input, 3×3 kernel and stride 2
+# give {{transpose_output_size(2, 3, 'valid', 2)}}×{{transpose_output_size(2, 3, 'valid', 2)}} ('valid').
+#
+# Keras' `Conv2DTranspose` gives the same 'valid' size only when `kh >= s`. For a kernel smaller than the
+# stride it returns `h * s` rows, the last `s - kh` of them zeros that no stamp reaches: for a 2×2 input, a
+# 1×1 kernel and stride 2, the course's `convolve_transpose` returns
+# {{convolve_transpose(np.ones((1, 2, 2, 1)), np.ones((1, 1, 1, 1)), 'valid', (2, 2)).shape[1:3]}} and Keras
+# {{(2 * 2 + max(1 - 2, 0),) * 2}}.
 #
 # Picture it as **scattering**: every input pixel stamps a copy of the kernel, scaled by its value, into
 # the output at `(i * s, j * s)`, and overlapping stamps add up.
@@ -191,13 +238,12 @@ def convolve_transpose(images, kernels, padding="valid", stride=(1, 1)):
 # checks that identity on random arrays with your function (or the reference's).
 
 # %%
-from autograder.reference import convolve
-
+forward = figures.reference_stand_in("convolve")    # the course's convolve, for this lesson cell only
 rng = np.random.default_rng(0)
 kernels = rng.standard_normal((3, 3, 4, 2))            # convolve: 4 -> 2 channels; transpose: 2 -> 4
 x = rng.standard_normal((1, 8, 8, 4))
 y = rng.standard_normal((1, 4, 4, 2))                    # the shape of convolve(x, stride 2, 'same')
 transpose = figures.yours_or_reference(convolve_transpose)
-left = np.sum(convolve(x, kernels, "same", (2, 2)) * y)
+left = np.sum(forward(x, kernels, "same", (2, 2)) * y)
 right = np.sum(x * transpose(y, kernels, "same", (2, 2)))
 print(f"<conv(x), y> = {left:.6f}\n<x, conv_T(y)> = {right:.6f}\nequal: {np.isclose(left, right)}")

@@ -3,7 +3,9 @@
 A JupyterLab server runs on a temporary copy of the course: ``blank/`` (the student release as handed
 out) and ``solved/`` (the release with the model answers typed into its solution cells, as a student who
 finished would have it). Each notebook is opened, run with Run All, and checked for what a student would
-see; a screenshot of each is saved in ``tests/browser/artifacts/`` (git-ignored).
+see; a screenshot of each is saved in ``tests/browser/artifacts/`` (git-ignored). A blank notebook shows no
+answer of a by-hand exercise anywhere on the page (:mod:`tests.browser.answers`); the cells whose pictures
+show one draw only in the solved copy.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.browser.answers import GATE_NOTE, answer_sequences, shown
 
 playwright = pytest.importorskip("playwright.sync_api", reason="the dev extra (make setup installs it)")
 
@@ -157,17 +161,36 @@ def _no_errors(page) -> None:
     assert errors.count() == 0, errors.first.text_content()[:500]
 
 
+def _gated(page):
+    """The code cells whose picture shows an exercise's answer (they ask ``figures.answered`` first)."""
+    return page.locator(".jp-CodeCell").filter(has_text="figures.answered(")
+
+
+def _drawn(cell) -> int:
+    return cell.locator(".jp-OutputArea-output img, .jp-OutputArea-output .widget-interact").count()
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_a_blank_notebook_runs_and_says_not_implemented(lab, browser, name):
     page = _open_and_run(browser, lab, "blank", name)
     try:
         _no_errors(page)
-        assert page.locator(".jp-RenderedImage img").count() >= 2          # the figures rendered
+        # the figures rendered (but not yet those of a by-hand answer: notebook 5 draws one picture blank)
+        assert page.locator(".jp-RenderedImage img").count() >= 1
         graded = page.locator(".jp-CodeCell").filter(has_text="# Autograded:")
         assert graded.count() == _graded_cells(name)
         for i in range(graded.count()):
             text = graded.nth(i).text_content()
             assert "Not implemented yet" in text and "Points: 0 of" in text, text[:300]
+        # no answer before the student's passes: not printed, not in the prose, not drawn
+        page_text = page.locator(".jp-NotebookPanel-notebook").text_content()
+        for seq in answer_sequences(name):
+            assert not shown(seq, page_text), f"the blank {name} shows the answer {seq}"
+        gated = _gated(page)
+        for i in range(gated.count()):
+            assert GATE_NOTE in gated.nth(i).text_content() and _drawn(gated.nth(i)) == 0
+        if answer_sequences(name):
+            assert gated.count() > 0, "a by-hand notebook gates the pictures of its answers"
         _screenshot(page, f"{name}-blank")
     finally:
         _close(page, lab)
@@ -178,11 +201,15 @@ def test_a_solved_notebook_earns_full_marks_and_validates(lab, browser, name):
     page = _open_and_run(browser, lab, "solved", name)
     try:
         _no_errors(page)
+        assert page.locator(".jp-RenderedImage img").count() >= 2          # the figures rendered
         text = page.locator(".jp-NotebookPanel-notebook").text_content()
         for want in _points(name):
             assert want in text, want
         if "perf=True" in (ROOT / "course" / "lessons" / f"{name}.py").read_text():
             assert re.search(r"tier (reference-class|fast|vectorized|loops)", text) and "Tier:" in text
+        gated = _gated(page)                     # answered: the pictures of the answers are drawn
+        for i in range(gated.count()):
+            assert GATE_NOTE not in gated.nth(i).text_content() and _drawn(gated.nth(i)) > 0
         _screenshot(page, f"{name}-solved")
         page.set_viewport_size({"width": 1400, "height": 1000})
         page.get_by_role("button", name="Validate").click()              # nbgrader's toolbar button
@@ -195,7 +222,7 @@ def test_a_solved_notebook_earns_full_marks_and_validates(lab, browser, name):
 
 
 def test_the_slider_moves_the_window(lab, browser):
-    page = _open_and_run(browser, lab, "blank", NAMES[0])
+    page = _open_and_run(browser, lab, "solved", NAMES[0])   # blank, it waits for the by-hand answer
     try:
         picture = page.locator(".widget-interact img").first
         before = picture.get_attribute("src")

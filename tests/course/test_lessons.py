@@ -4,12 +4,15 @@
 * each student notebook (exercises/) runs without an error, every check says "not implemented yet" and
   every autograded cell gives 0;
 * ``nbgrader validate`` passes the sources and fails the blank release, saying so;
-* ``nbgrader autograde`` grades a class (a finished notebook and a blank one) into the gradebook.
+* ``nbgrader autograde`` grades a class (a finished notebook and a blank one) into the gradebook;
+* after Run All no global of the kernel is a function or module of ``autograder.reference`` (a student's
+  function could call it), and a blank notebook shows no answer of a by-hand exercise.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -22,21 +25,69 @@ nbformat = pytest.importorskip("nbformat", reason="the course extra (make setup 
 from nbclient import NotebookClient  # noqa: E402
 
 from autograder.course.authoring import run_nbgrader  # noqa: E402
+from tests.browser.answers import GATE_NOTE, answer_sequences, shown  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [p.stem for p in sorted((ROOT / "course" / "lessons").glob("[0-9][0-9]_*.py"))]
 _RUNS: dict[tuple[str, str], object] = {}
+_AUDIT_TAG = "convcourse-test-audit"
+
+#: Run after the notebook's last cell, in its kernel: the globals (and the cell results kept in ``Out``)
+#: that are a function, class or module of autograder.reference, or a partial, method or wrapper of one.
+AUDIT = """
+def _convcourse_audit():
+    import inspect, json
+
+    def course_reference(obj):
+        for cand in (obj, getattr(obj, "func", None), getattr(obj, "__func__", None),
+                     getattr(obj, "__wrapped__", None)):
+            if cand is None:
+                continue
+            if inspect.ismodule(cand):
+                origin = cand.__name__
+            elif callable(cand) or inspect.isclass(cand):
+                origin = getattr(cand, "__module__", None)
+            else:
+                continue
+            if isinstance(origin, str) and origin.split(".")[:2] == ["autograder", "reference"]:
+                return True
+        return False
+
+    found = []
+    for name, value in list(globals().items()):
+        values = list(value.values()) if name in ("Out", "_oh") and isinstance(value, dict) else [value]
+        try:
+            if any(course_reference(v) for v in values):
+                found.append(name)
+        except Exception as exc:  # an object that cannot be asked: say so, it fails the test
+            found.append(f"{name} ({type(exc).__name__})")
+    print(json.dumps(sorted(found)))
+
+
+_convcourse_audit()
+del _convcourse_audit
+"""
 
 
 def executed(kind: str, name: str):
-    """The notebook ``name`` of ``course/source`` or ``exercises``, run top to bottom (once per session)."""
+    """The notebook ``name`` of ``course/source`` or ``exercises``, run top to bottom (once per session), with
+    the :data:`AUDIT` cell appended."""
     if (kind, name) not in _RUNS:
         folder = ROOT / ("course/source" if kind == "source" else "exercises") / name
         nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        audit = nbformat.v4.new_code_cell(AUDIT)
+        audit.metadata["tags"] = [_AUDIT_TAG]
+        nb.cells.append(audit)
         NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(folder)}}).execute()
         _RUNS[kind, name] = nb
     return _RUNS[kind, name]
+
+
+def _audited(nb) -> list[str]:
+    cell = nb.cells[-1]
+    assert _AUDIT_TAG in cell.metadata.get("tags", []) and not _errors(nbformat.v4.new_notebook(cells=[cell]))
+    return json.loads(_text(cell).strip().splitlines()[-1])
 
 
 def _text(cell) -> str:
@@ -155,7 +206,10 @@ def test_nbgrader_autograde_grades_a_class_into_the_gradebook(tmp_path):
     done = _nbgrader(["generate_feedback", name, "--force"], course)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     feedback = (course / "feedback" / "alice" / name / f"{name}.html").read_text()
-    assert "Points: 8 of 8" in feedback or "Points: 8 of 8" in html.unescape(feedback)
+    from autograder.exercises import registry
+
+    full = registry.get("convolve_grayscale_valid").max_score     # the registry sets the points
+    assert f"Points: {full:g} of {full:g}" in html.unescape(feedback)
     assert "BEGIN HIDDEN TESTS" not in feedback and "hidden_cases = True" not in feedback
 
     # bob's leaks reached neither his autograded notebook nor his feedback
@@ -188,11 +242,16 @@ def test_grade_class_writes_its_scores_into_nbgraders_gradebook(tmp_path):
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         alice = gb.find_submission(ASSIGNMENT, "alice")
-        assert alice.score == alice.max_score + 6                    # tier points as extra credit
+        from autograder.exercises import registry
+
+        tiers = sum(e.points.tier for e in registry.EXERCISES if e.notebook == int(ASSIGNMENT[:2]) and e.workload)
+        assert alice.score == alice.max_score + tiers                # tier points as extra credit
         cheat = gb.find_grade("autograde-convolve_grayscale_same", ASSIGNMENT, ASSIGNMENT, "dave")
         assert cheat.auto_score == 0 and not cheat.needs_manual_grade
+        # his honest exercise keeps its cases; the grader his file imports costs every code exercise of the
+        # file its import rule (SPEC §2: the rules apply to every exercise whose answer is code)
         fine = gb.find_grade("autograde-output_size", ASSIGNMENT, ASSIGNMENT, "dave")
-        assert fine.auto_score == fine.max_score
+        assert fine.auto_score == fine.max_score - registry.get("output_size").rule_points.get("forbidden-import", 0)
 
 
 @pytest.mark.slow
@@ -217,3 +276,82 @@ def test_plain_nbgrader_is_fooled_by_both_exploits(tmp_path):
         dave = gb.find_submission(ASSIGNMENT, "dave")
         assert dave.score == dave.max_score                     # full marks for a function that does nothing
     assert not (course / "autograded" / "erin" / ASSIGNMENT).exists()   # the whole notebook failed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["source", "release"])
+@pytest.mark.parametrize("name", NAMES)
+def test_no_global_of_the_kernel_is_the_reference(kind, name):
+    """After Run All (solved and blank) no name a student's function could call is the course's reference:
+    the lessons' pictures use it inside autograder.course, and stand-ins are not the reference's objects."""
+    assert _audited(executed(kind, name)) == []
+
+
+def test_the_audit_finds_the_reference_under_any_name():
+    """The audit itself: it names a reference function, a module, an alias and a partial of one."""
+    import functools
+
+    ns = {"np": __import__("numpy")}
+    exec("import autograder.reference as R\nfrom autograder.reference import pool as p\n"   # noqa: S102
+         "from autograder.reference import examples\nimport functools\nq = functools.partial(R.convolve)\n"
+         "from autograder.course.figures import reference_stand_in\ns = reference_stand_in('pool')\n", ns)
+    ns["Out"] = {1: functools.partial(ns["R"].conv_params, 3)}
+    out = []
+    ns["print"] = out.append
+    exec(AUDIT, ns)   # noqa: S102 - the test's own audit
+    assert json.loads(out[0]) == ["Out", "R", "examples", "p", "q"]      # the stand-in is none of them
+
+
+def _outputs(cell) -> str:
+    return _text(cell) if cell.cell_type == "code" else ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_a_blank_run_all_shows_no_answer(name):
+    """Run All on the blank release prints and draws no answer of a by-hand exercise (notebook 1's output,
+    notebook 5's shapes): not in an output, not in the prose; the cells that would draw one say why not.
+    Solved, those cells draw."""
+    blank, solved = executed("release", name), executed("source", name)
+    text = "\n".join(_outputs(c) if c.cell_type == "code" else c.source for c in blank.cells)
+    for seq in answer_sequences(name):
+        assert not shown(seq, text), f"{name} shows the answer {seq} before it is answered"
+    gated = [i for i, c in enumerate(blank.cells) if c.cell_type == "code" and "figures.answered(" in c.source]
+    for i in gated:
+        outputs = blank.cells[i].outputs
+        assert GATE_NOTE in _text(blank.cells[i]), blank.cells[i].source
+        assert not any("image/png" in o.get("data", {}) or "application/vnd.jupyter.widget-view+json"
+                       in o.get("data", {}) for o in outputs), blank.cells[i].source
+    by_source = {c.source: c for c in solved.cells if c.cell_type == "code"}
+    for i in gated:
+        cell = by_source[blank.cells[i].source]
+        assert GATE_NOTE not in _text(cell)
+        assert any("image/png" in o.get("data", {}) or "application/vnd.jupyter.widget-view+json"
+                   in o.get("data", {}) for o in cell.outputs), cell.source
+    if name.startswith(("01", "05")):
+        assert gated, "the by-hand notebooks gate the pictures of their answers"
+
+
+@pytest.mark.slow
+def test_the_first_loop_version_is_not_held_to_the_loop_budget():
+    """Notebook 1's step 1 says "as many loops as you like": its check neither marks nor counts the budget
+    (the graded step 2 does)."""
+    nb = executed("source", NAMES[0])
+    step1 = next(c for c in nb.cells
+                 if c.cell_type == "code" and c.source.startswith("check(convolve_grayscale_valid_loops"))
+    text = _text(step1)
+    assert "cases pass" in text and "loop-budget" not in text and "(budget" not in text, text[:2000]
+    graded = next(c for c in nb.cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "autograde-convolve_grayscale_valid")
+    assert "budget 2" in _text(graded)
+
+
+@pytest.mark.parametrize("line", ["from autograder.reference import pool as reference_pool",
+                                  "import autograder.reference as R", "from autograder import check, reference"])
+def test_a_lesson_cell_may_not_import_the_reference(tmp_path, line):
+    from autograder.course.authoring import BuildError, parse_lesson
+
+    path = tmp_path / "07_test.py"
+    path.write_text(f"# %% [markdown]\n# Hello\n\n# %%\n{line}\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="line 4: a lesson cell imports autograder.reference"):
+        parse_lesson(path)

@@ -114,13 +114,17 @@ def test_unanswered_by_hand_answers_say_so():
 def test_autograde_gives_partial_credit_as_a_number_and_counts_the_rules():
     from autograder.course.notebook import autograde
 
+    from autograder.exercises.registry import get
+
     sol = _solutions()
     full = autograde("convolve", sol.convolve, hidden=True, student="zoe")
-    assert float(full) == 8.0 and repr(full) == "8" and "Points: 8 of 8" in full._repr_html_()
+    most = get("convolve").max_score
+    assert float(full) == most and repr(full) == f"{most:g}" and f"Points: {most:g} of {most:g}" in full._repr_html_()
     loops = _module(ROOT / "tests" / "submissions" / "even-kernel-symmetric-crop" / "submission.py")
     part = autograde("convolve_grayscale_same", loops.convolve_grayscale_same)
-    assert 0 < float(part) < 8 and float(repr(part)) == float(part)
-    assert autograde("correlate_by_hand", output_00=1, output_full=[[1, 3, -2], [-1, 0, 3], [-1, -1, 2]]) == 2.0
+    assert 0 < float(part) < get("convolve_grayscale_same").max_score and float(repr(part)) == float(part)
+    by_hand = autograde("correlate_by_hand", output_00=1, output_full=[[1, 3, -2], [-1, 0, 3], [-1, -1, 2]])
+    assert by_hand == get("correlate_by_hand").max_score
 
 
 def test_autograde_keeps_stderr_out_of_the_cell(capsys):
@@ -130,14 +134,16 @@ def test_autograde_keeps_stderr_out_of_the_cell(capsys):
 
     from autograder.course.notebook import autograde
 
-    sol = _solutions()
+    import numpy as np
 
-    def global_average_pool(images):
+    from autograder.exercises.registry import get
+
+    def global_average_pool(images):   # its own work: a call of the model answer would earn nothing
         print("a note on stderr", file=sys.stderr)
-        return sol.global_average_pool(images)
+        return np.asarray(images, dtype=float).mean(axis=(1, 2))
 
     score = autograde("global_average_pool", global_average_pool)
-    assert float(score) == 8.0
+    assert float(score) == get("global_average_pool").max_score, score.report.result.message
     assert capsys.readouterr().err == ""
     assert "a note on stderr" in " ".join(score.report.notes)
 
@@ -213,8 +219,9 @@ def test_a_result_that_cannot_travel_fails_its_case_as_in_the_grader():
     assert "ProtocolError: the result could not be sent" in report.result.cases[0].message
     assert report.result.cases[1].message.endswith("returned type <class 'SystemExit'>; expected an int")
     report = check(dense_params, show=False)
-    assert all(c.message.startswith("dense_params(") and "raised SystemExit: 3" in c.message
-               for c in report.result.cases[:2])
+    first, second = report.result.cases[:2]
+    assert first.message.startswith("dense_params(") and "raised SystemExit: 3" in first.message
+    assert second.message == f"dense_params raised the same SystemExit as case {first.name}"   # said once
 
 
 def test_rules_that_cannot_be_read_are_said_so():
@@ -234,3 +241,148 @@ def test_assignments_released_before_the_move_still_import_autograde():
 
     assert autograde is course.notebook.autograde and old_check is course.notebook.check
     assert autograder.figures is course.figures
+
+
+# ------------------------------------------------------------------ pictures and numbers of failed cases
+
+def _flipped_valid(images, kernel):
+    """A true convolution (kernel flipped) where a cross-correlation is asked: wrong everywhere but the centre
+    of the 5x5 worked example, whose output is (1, 3, 3)."""
+    import numpy as np
+
+    m, h, w = images.shape
+    kh, kw = kernel.shape
+    out = np.zeros((m, h - kh + 1, w - kw + 1))
+    for i in range(out.shape[1]):
+        for j in range(out.shape[2]):
+            out[:, i, j] = (images[:, i:i + kh, j:j + kw] * kernel[::-1, ::-1]).sum(axis=(1, 2))
+    return out
+
+
+class _Tables:
+    """The tables of an HTML report: each cell's tag, style, class and text, and which are number grids."""
+
+    def __init__(self, text: str):
+        from html.parser import HTMLParser
+
+        self.tables, self.cells, self.grids = [], [], []
+        stack = []
+        me = self
+
+        class P(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                a = dict(attrs)
+                if tag == "table":
+                    me.tables.append(a)
+                    stack.append(a)
+                    if a.get("class") == "values":
+                        me.grids.append([])
+                elif tag == "tr" and stack and stack[-1].get("class") == "values":
+                    me.grids[-1].append([])
+                elif tag in ("td", "th"):
+                    me.cells.append((tag, a, stack[-1].get("class") == "values" if stack else False))
+                    if stack and stack[-1].get("class") == "values":
+                        me.grids[-1][-1].append([a.get("class", ""), ""])
+
+            def handle_endtag(self, tag):
+                if tag == "table":
+                    stack.pop()
+
+            def handle_data(self, data):
+                if stack and stack[-1].get("class") == "values" and me.grids and me.grids[-1] and me.grids[-1][-1]:
+                    me.grids[-1][-1][-1][1] += data
+
+        P().feed(text)
+
+
+def test_a_small_output_is_drawn_as_its_own_plane():
+    """The 5x5 example's output is (1, 3, 3): one 3x3 image, not '1x3' (its width taken for channels)."""
+    from autograder.course import figures as F
+    from autograder.grading.cases import expected, public_cases
+
+    report = check(_flipped_valid, exercise="convolve_grayscale_valid", show=False)
+    assert "expected (3x3)" in report.pictures["public-1"] and "received (3x3)" in report.pictures["public-1"]
+    case = public_cases("convolve_grayscale_valid")[0]
+    want = expected(case)
+    assert want.shape == (1, 3, 3)
+    titles = [ax.get_title() for ax in F.failed_case_figure(want, want[:, :, :2].copy(), case).axes]
+    assert titles == ["expected\nimage 0: 3x3", "received\nimage 0: 3x2"]
+    # channels last, batch first: the plane drawn is the one of the first wrong value
+    case = public_cases("pool")[3]
+    want = expected(case)
+    got = want.copy()
+    got[1, 2, 0, 1] += 5
+    titles = [ax.get_title() for ax in F.failed_case_figure(want, got, case).axes]
+    assert titles == [f"{t}\nimage 1, channel 1: 4x3" for t in ("expected", "received", "where they differ")]
+
+
+def test_feedback_tables_are_left_aligned_in_jupyterlab():
+    """JupyterLab's stylesheet right-aligns (and centres) tables: the report's own inline style must win."""
+    html = check(_flipped_valid, exercise="convolve_grayscale_valid", show=False)._repr_html_()
+    t = _Tables(html)
+    assert t.tables and all("text-align:left" in a.get("style", "") and "margin-left:0" in a.get("style", "")
+                            for a in t.tables if a.get("class") != "values")
+    text_cells = [(tag, a) for tag, a, in_grid in t.cells if not in_grid]
+    assert {tag for tag, _ in text_cells} == {"td", "th"}
+    assert all("text-align:left" in a.get("style", "") for _, a in text_cells)
+
+
+def test_small_arrays_are_shown_as_numbers_with_the_differing_cells_marked():
+    from autograder.grading.cases import expected, public_cases
+
+    report = check(_flipped_valid, exercise="convolve_grayscale_valid", show=False)
+    case = public_cases("convolve_grayscale_valid")[0]
+    want, got = expected(case)[0], _flipped_valid(*case.args)[0]
+    (exp, rec) = _Tables(report.pictures["public-1"]).grids
+    assert [[float(v) for _, v in row] for row in exp] == want.tolist()
+    assert [[float(v) for _, v in row] for row in rec] == got.tolist()
+    differs = (want != got).tolist()
+    assert 0 < sum(map(sum, differs)) < want.size
+    for grid in (exp, rec):
+        assert [[cls == "differs" for cls, _ in row] for row in grid] == differs
+    assert "marked in red" in report.pictures["public-1"]
+    # a large plane is a picture only
+    case = public_cases("convolve_transpose")[1]
+    from autograder.course.figures import failed_case_html
+
+    big = expected(case)
+    assert big.shape[1:3] == (7, 9) and "<table" not in failed_case_html(big, big + 1, case)
+
+
+def test_hidden_cases_show_no_expected_values():
+    from autograder.course.figures import failed_case_figure, failed_case_html
+    from autograder.formats.html import exercise_html
+    from autograder.grading.cases import expected, hidden_cases
+
+    report = check(_flipped_valid, exercise="convolve_grayscale_valid", hidden=3, show=False)
+    hidden = [c for c in report.result.cases if c.hidden and not c.passed]
+    assert hidden
+    assert not any(name.startswith("hidden") for name in report.pictures)
+    case = hidden_cases("convolve_grayscale_valid")[0]
+    want = expected(case)
+    assert failed_case_html(want, want + 1, case) is None and failed_case_figure(want, want + 1, case) is None
+    # even handed one, the HTML never shows a hidden case's picture
+    leak = {hidden[0].name: "<img alt='LEAK'/>", **report.pictures}
+    out = exercise_html(report.result, leak)
+    assert "LEAK" not in out and len(_Tables(out).grids) == 2 * len(report.pictures)
+
+
+def test_a_borrowed_answer_earns_nothing_in_the_notebook_either():
+    """In a kernel the reference is a name away: a function that calls it, through a name another cell
+    bound or a module imported at run time, returns right answers that are not its own."""
+    import importlib
+
+    from autograder.reference import pool as reference_pool
+
+    def pool(images, kernel_shape, stride, mode="max", padding="valid"):
+        return reference_pool(images, kernel_shape, stride, mode, padding)
+
+    def conv_output_size(n, k, padding="valid", stride=1, dilation=1):
+        return importlib.import_module("auto" + "grader.reference").conv_output_size(n, k, padding, stride, dilation)
+
+    for fn, called in ((pool, "autograder.reference.pooling.pool"),
+                       (conv_output_size, "autograder.reference.geometry.conv_output_size")):
+        r = check(fn, show=False).result
+        assert r.passed == r.total and r.score == 0 and r.status == "failed", r.message
+        assert f"called {called} while it ran" in r.borrowed
+        assert r.message.startswith("Borrowed answer, no points")
