@@ -9,7 +9,8 @@ what was received and what was expected. :func:`single_threaded` is the mode the
 """
 
 from ..lazy import lazy_attributes
-from .geometry import axis_geometry, conv_output_size, same_padding, transpose_output_size
+from .geometry import axis_geometry, conv_output_size, receptive_field, same_padding, transpose_output_size
+from .gradcheck import numerical_gradient
 from .params import conv_params, dense_params, depthwise_params, separable_params
 from .threads import num_threads, single_thread_env, single_threaded, threads
 
@@ -19,6 +20,7 @@ _COMPILED = {
     "convolution": ("convolve_grayscale_valid", "convolve_grayscale_same", "convolve_grayscale_padding",
                     "convolve_grayscale", "convolve_channels", "convolve", "depthwise_convolve", "convolve_transpose"),
     "pooling": ("pool", "global_average_pool"),
+    "backward": ("convolve_backward", "pool_backward"),
 }
 _MODULE_OF = {name: module for module, names in _COMPILED.items() for name in names}
 
@@ -40,6 +42,10 @@ __all__ = [
     "global_average_pool",
     "depthwise_convolve",
     "convolve_transpose",
+    "convolve_backward",
+    "pool_backward",
+    "numerical_gradient",
+    "receptive_field",
     "conv_output_size",
     "conv_params",
     "dense_params",

@@ -338,7 +338,7 @@ def convolve_transpose(images, kernels, padding="valid", stride=(1, 1)):
 
     def work(b0, b1):
         col = np.empty((rows, kh * kw * nc), dtype=x.dtype)
-        cores.transpose_gemm(fn, x2, kt, out, col, b0, b1, h, w, kh, kw, *stride, gh.before, gw.before)
+        cores.transpose_gemm(fn, x2, kt, out, col, b0, b1, h, w, kh, kw, *stride, 1, 1, gh.before, gw.before)
 
     map_batch(m, work)
     return out

@@ -26,6 +26,7 @@ __all__ = [
     "same_padding",
     "conv_output_size",
     "transpose_output_size",
+    "receptive_field",
 ]
 
 
@@ -187,3 +188,43 @@ def transpose_output_size(n, k, padding="valid", stride=1) -> int:
     if padding == "same":
         return n * stride
     raise ValueError(f"padding of a transposed convolution must be 'valid' or 'same'; got {padding!r}")
+
+
+def receptive_field(layers) -> tuple[int, int]:
+    """How many input pixels one output of a stack of layers sees, along one axis (exercise
+    ``receptive_field``).
+
+    Parameters
+    ----------
+    layers : sequence of (kernel, stride, dilation)
+        One triple of positive ints per layer, first layer first (a pooling layer is a kernel and a
+        stride with dilation 1).
+
+    Returns
+    -------
+    (size, jump) : tuple of 2 ints
+        ``size = 1 + sum((k_i - 1) * d_i * prod(s_j for j < i))``: the input pixels one output of the
+        last layer depends on; ``jump = prod(s_i)``: the input distance between two neighbouring outputs.
+
+    Examples
+    --------
+    >>> receptive_field([(3, 1, 1), (3, 1, 1), (3, 1, 1)])
+    (7, 1)
+    >>> receptive_field([(3, 1, 1), (2, 2, 1), (3, 1, 1)])
+    (8, 2)
+    """
+    try:
+        triples = [tuple(layer) for layer in layers]
+    except TypeError:
+        raise ValueError(f"receptive_field: layers must be a sequence of (kernel, stride, dilation); "
+                         f"got {layers!r}"[:300]) from None
+    size, jump = 1, 1
+    for i, layer in enumerate(triples):
+        if len(layer) != 3:
+            raise ValueError(f"receptive_field: layer {i} must be (kernel, stride, dilation); got {layer!r}")
+        k = _positive_int(layer[0], f"receptive_field: layer {i}'s kernel")
+        s = _positive_int(layer[1], f"receptive_field: layer {i}'s stride")
+        d = _positive_int(layer[2], f"receptive_field: layer {i}'s dilation")
+        size += (k - 1) * d * jump
+        jump *= s
+    return size, jump

@@ -17,7 +17,7 @@ import numpy as np
 
 _JIT = dict(cache=True, nogil=True)
 _u = np.uint64
-ROW_MAJOR, NO_TRANS = 101, 111  # CBLAS enums
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # CBLAS enums
 
 
 @nb.njit(**_JIT)
@@ -283,8 +283,10 @@ def depthwise(xpad, k, out, b0, b1, sh, sw):
 
 
 @nb.njit(**_JIT)
-def transpose_gemm(gemm, x2, kt, out, col, b0, b1, h, w, kh, kw, sh, sw, pt, pl):
-    """Transposed convolution: matrix products per chunk of input pixels, then a scatter-add.
+def transpose_gemm(gemm, x2, kt, out, col, b0, b1, h, w, kh, kw, sh, sw, dh, dw, pt, pl):
+    """Transposed convolution: matrix products per chunk of input pixels, then a scatter-add. With the
+    forward geometry's padding and dilation it is also the gradient of a convolution with respect to its
+    images (``convolve_backward``'s ``d_images``): the scatter drops what lands in the padding.
 
     Parameters
     ----------
@@ -295,7 +297,7 @@ def transpose_gemm(gemm, x2, kt, out, col, b0, b1, h, w, kh, kw, sh, sw, pt, pl)
     kt : ndarray, shape (c, kh * kw * nc)
         ``kernels (kh, kw, nc, c)`` moved to ``(c, kh, kw, nc)`` and reshaped.
     out : ndarray, shape (m, H, W, nc), zero on entry
-        Pixel ``(y, x)`` adds ``kernels[a, b] @ x[y, x]`` at ``(y * sh + a - pt, x * sw + b - pl)``
+        Pixel ``(y, x)`` adds ``kernels[a, b] @ x[y, x]`` at ``(y * sh + a * dh - pt, x * sw + b * dw - pl)``
         when that lies inside; images ``b0 .. b1-1`` are written.
     col : ndarray, shape (chunk, kh * kw * nc)
     """
@@ -317,17 +319,120 @@ def transpose_gemm(gemm, x2, kt, out, col, b0, b1, h, w, kh, kw, sh, sw, pt, pl)
             y = q // w
             xx = q - y * w
             for a in range(kh):
-                Y = y * sh + a - pt
+                Y = y * sh + a * dh - pt
                 if Y < 0 or Y >= H:
                     continue
                 for bb in range(kw):
-                    X = xx * sw + bb - pl
+                    X = xx * sw + bb * dw - pl
                     if X < 0 or X >= W:
                         continue
                     dst = ((b * H + Y) * W + X) * nc
                     src = (p - p0) * K + (a * kw + bb) * nc
                     for o in range(nc):
                         outf[_u(dst + o)] += colf[_u(src + o)]
+
+
+@nb.njit(**_JIT)
+def conv_grad_kernels(gemm, x, d2, dk, col, b0, b1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):
+    """Add to ``dk`` the gradient of a filter bank with respect to its kernels, for images ``b0 .. b1-1``:
+    per chunk of output positions, ``col.T @ d_out`` where ``col`` holds their receptive fields.
+
+    Parameters
+    ----------
+    gemm : ctypes function
+        CBLAS ``sgemm``/``dgemm`` matching the dtype.
+    x : ndarray, shape (m, h, w, c)
+        The forward call's images.
+    d2 : ndarray, shape (m * oh * ow, n)
+        ``d_out (m, oh, ow, n)`` reshaped.
+    dk : ndarray, shape (kh * kw * c, n)
+        Accumulated into (``beta = 1``): zero it first, one per thread.
+    col : ndarray, shape (chunk, kh * kw * c)
+        Scratch, as in :func:`conv_gemm`.
+    """
+    chunk, K = col.shape
+    n = d2.shape[1]
+    item = x.itemsize
+    p_end = b1 * oh * ow
+    for p0 in range(b0 * oh * ow, p_end, chunk):
+        p1 = min(p0 + chunk, p_end)
+        im2col_rows(x, col, p0, p1, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl)
+        gemm(ROW_MAJOR, TRANS, NO_TRANS, K, n, p1 - p0, 1.0, col.ctypes.data, K,
+             d2.ctypes.data + _u(p0 * n * item), n, 1.0, dk.ctypes.data, n)
+
+
+@nb.njit(**_JIT)
+def pool_max_backward(x, d, dx, arg, b0, b1, kh, kw, sh, sw, pt, pl):
+    """Send each window's gradient to its first maximum (row-major within the window; padded cells never
+    win, as in :func:`pool_max`). Overlapping windows add up.
+
+    Parameters
+    ----------
+    x : ndarray, shape (m, h, w, c)
+        The forward call's images.
+    d : ndarray, shape (m, oh, ow, c)
+        ``d_out``.
+    dx : ndarray, shape (m, h, w, c), zero on entry
+        Images ``b0 .. b1-1`` are written.
+    arg : ndarray, shape (c,), int64
+        Scratch: the winning cell of each channel.
+    """
+    _, h, w, c = x.shape
+    _, oh, ow, _ = d.shape
+    xf = x.reshape(x.size)
+    df = d.reshape(d.size)
+    dxf = dx.reshape(dx.size)
+    for b in range(b0, b1):
+        for oy in range(oh):
+            ya = max(oy * sh - pt, 0)
+            yb = min(oy * sh - pt + kh, h)
+            for ox in range(ow):
+                xa = max(ox * sw - pl, 0)
+                xb = min(ox * sw - pl + kw, w)
+                first = ((b * h + ya) * w + xa) * c
+                for t in range(c):
+                    arg[t] = first + t
+                for y in range(ya, yb):
+                    for xx in range(xa, xb):
+                        src = ((b * h + y) * w + xx) * c
+                        for t in range(c):
+                            if xf[_u(src + t)] > xf[_u(arg[t])]:
+                                arg[t] = src + t
+                g = ((b * oh + oy) * ow + ox) * c
+                for t in range(c):
+                    dxf[_u(arg[t])] += df[_u(g + t)]
+
+
+@nb.njit(**_JIT)
+def pool_avg_backward(d, dx, b0, b1, kh, kw, sh, sw, pt, pl):
+    """Spread each window's gradient evenly over its cells inside the image (padding is not counted, as
+    in :func:`pool_avg`). Overlapping windows add up.
+
+    Parameters
+    ----------
+    d : ndarray, shape (m, oh, ow, c)
+        ``d_out``.
+    dx : ndarray, shape (m, h, w, c), zero on entry
+        Images ``b0 .. b1-1`` are written.
+    """
+    _, h, w, c = dx.shape
+    _, oh, ow, _ = d.shape
+    df = d.reshape(d.size)
+    dxf = dx.reshape(dx.size)
+    for b in range(b0, b1):
+        for oy in range(oh):
+            ya = max(oy * sh - pt, 0)
+            yb = min(oy * sh - pt + kh, h)
+            for ox in range(ow):
+                xa = max(ox * sw - pl, 0)
+                xb = min(ox * sw - pl + kw, w)
+                g = ((b * oh + oy) * ow + ox) * c
+                scale = 1.0 / ((yb - ya) * (xb - xa))
+                for y in range(ya, yb):
+                    for xx in range(xa, xb):
+                        dst = ((b * h + y) * w + xx) * c
+                        for t in range(c):
+                            dxf[_u(dst + t)] += df[_u(g + t)] * scale
 
 
 @nb.njit(**_JIT)

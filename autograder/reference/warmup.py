@@ -20,6 +20,7 @@ from .convolution import (
     convolve_transpose,
     depthwise_convolve,
 )
+from .backward import convolve_backward, pool_backward
 from .pooling import global_average_pool, pool
 
 __all__ = ["warm_up", "kernel_dispatchers"]
@@ -48,5 +49,8 @@ def warm_up() -> dict[str, float]:
         pool(x, (2, 2), (2, 2), "max", "same")
         pool(x, (2, 2), (2, 2), "avg", "same")
         global_average_pool(x)
+        convolve_backward(rng.random((2, 3, 5, 4)).astype(dtype), x, rng.random((3, 2, 3, 4)), "same", (2, 1), (1, 2))
+        pool_backward(rng.random((2, 3, 3, 3)).astype(dtype), x, (2, 2), (2, 2), "max", "same")
+        pool_backward(rng.random((2, 3, 3, 3)).astype(dtype), x, (2, 2), (2, 2), "avg", "same")
         timings[np.dtype(dtype).name] = time.perf_counter() - start
     return timings

@@ -121,3 +121,71 @@ def pool(images, kernel_shape, stride, mode="max", padding="valid"):
                     ]
                     out[b, oy, ox, ch] = max(cells) if mode == "max" else sum(cells) / len(cells)
     return out
+
+
+def conv_backward(d_out, images, kernels, padding="same", stride=(1, 1), dilation=(1, 1)):
+    """(d_images, d_kernels, d_bias) of ``conv_bank + bias``, by the chain rule term by term: each output
+    element adds its gradient times the other factor of every product it summed."""
+    x = np.asarray(images, dtype=np.float64)
+    k = np.asarray(kernels, dtype=np.float64)
+    g = np.asarray(d_out, dtype=np.float64)
+    m, h, w, c = x.shape
+    kh, kw, _, n = k.shape
+    ph, pw = explicit_axes(padding)
+    top, _, oh = pads(h, kh, ph, stride[0], dilation[0])
+    left, _, ow = pads(w, kw, pw, stride[1], dilation[1])
+    dx, dk, db = np.zeros_like(x), np.zeros_like(k), np.zeros(n)
+    for b in range(m):
+        for oy in range(oh):
+            for ox in range(ow):
+                for f in range(n):
+                    gv = g[b, oy, ox, f]
+                    db[f] += gv
+                    for i in range(kh):
+                        for j in range(kw):
+                            y = oy * stride[0] + i * dilation[0] - top
+                            xx = ox * stride[1] + j * dilation[1] - left
+                            if 0 <= y < h and 0 <= xx < w:
+                                dx[b, y, xx, :] += gv * k[i, j, :, f]
+                                dk[i, j, :, f] += gv * x[b, y, xx, :]
+    return dx, dk, db
+
+
+def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="valid"):
+    """d_images of ``pool``: max sends each window's gradient to its first largest cell (row-major), avg
+    splits it over the cells inside the image."""
+    x = np.asarray(images, dtype=np.float64)
+    g = np.asarray(d_out, dtype=np.float64)
+    m, h, w, c = x.shape
+    kh, kw = kernel_shape
+    top, _, oh = pads(h, kh, padding, stride[0], 1)
+    left, _, ow = pads(w, kw, padding, stride[1], 1)
+    dx = np.zeros_like(x)
+    for b in range(m):
+        for oy in range(oh):
+            for ox in range(ow):
+                for ch in range(c):
+                    cells = [(y, xx) for y in range(oy * stride[0] - top, oy * stride[0] - top + kh)
+                             for xx in range(ox * stride[1] - left, ox * stride[1] - left + kw)
+                             if 0 <= y < h and 0 <= xx < w]
+                    if mode == "max":
+                        best = cells[0]
+                        for cell in cells[1:]:
+                            if x[b, cell[0], cell[1], ch] > x[b, best[0], best[1], ch]:
+                                best = cell
+                        dx[b, best[0], best[1], ch] += g[b, oy, ox, ch]
+                    else:
+                        for y, xx in cells:
+                            dx[b, y, xx, ch] += g[b, oy, ox, ch] / len(cells)
+    return dx
+
+
+def receptive_field(layers):
+    """(size, jump) along one axis by tracing which inputs reach output 0 and where output 1 starts:
+    each layer maps an interval of its outputs back to an interval of its inputs."""
+    lo, hi = 0, 0          # output 0 of the last layer
+    lo1 = 1                # output 1 of the last layer
+    for k, s, d in reversed(list(layers)):
+        lo, hi = lo * s, hi * s + (k - 1) * d
+        lo1 = lo1 * s
+    return hi - lo + 1, lo1 - lo

@@ -1,0 +1,130 @@
+"""The backward pass (SPEC §1 "Backward pass"): gradients of a convolution layer and of pooling.
+
+Each takes ``d_out = dL/d(output)`` of the forward call's shape with the forward call's arguments and
+returns the gradients of the same loss with respect to the inputs. Results are float32 when the images
+are float32 and float64 otherwise, as in the forward functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels as cores
+from .blas import gemm
+from .convolution import _chunk_rows, plan_2d
+from .threads import map_batch
+from .validate import _as_real_array, as_images, as_kernel, check_channels, pair, padding_pairs
+
+__all__ = ["convolve_backward", "pool_backward"]
+
+
+def _as_d_out(value, func: str, expected: tuple, dtype: np.dtype, what: str) -> np.ndarray:
+    arr = _as_real_array(value, func, "d_out")
+    if arr.shape != expected:
+        raise ValueError(f"{func}: d_out must have the shape of the forward output {what}, {expected}; "
+                         f"got shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def convolve_backward(d_out, images, kernels, padding="same", stride=(1, 1), dilation=(1, 1)):
+    """Gradients of ``convolve(images, kernels, padding, stride, dilation) + bias``.
+
+    Parameters
+    ----------
+    d_out : ndarray, shape (m, oh, ow, nc)
+        Gradient of the loss with respect to the layer's output.
+    images : ndarray, shape (m, h, w, c)
+        The forward call's images; any real dtype.
+    kernels : ndarray, shape (kh, kw, c, nc)
+    padding, stride, dilation
+        The forward call's, as in :func:`.convolve`.
+
+    Returns
+    -------
+    d_images : ndarray, shape (m, h, w, c)
+        The transposed convolution of ``d_out`` (with dilation); padded cells get no gradient.
+    d_kernels : ndarray, shape (kh, kw, c, nc)
+        ``d_kernels[i, j, ci, o] = sum over (b, y, x) of padded_images[b, y*sh + i*dh, x*sw + j*dw, ci] *
+        d_out[b, y, x, o]``.
+    d_bias : ndarray, shape (nc,)
+        ``d_out.sum(axis=(0, 1, 2))``, accumulated in float64.
+        All three are float32 if ``images`` is float32, else float64.
+    """
+    func = "convolve_backward"
+    x = as_images(images, 4, func, "(m, h, w, c)")
+    k = as_kernel(kernels, 4, func, "(kh, kw, c, nc)", x.dtype, "kernels")
+    check_channels(func, x, k, 2, "kernels")
+    padding = padding_pairs(padding, func)
+    stride = pair(stride, func, "stride")
+    dilation = pair(dilation, func, "dilation")
+    m, h, w, c = x.shape
+    kh, kw, _, nc = k.shape
+    gh, gw = plan_2d(func, x.shape, (kh, kw), padding, stride, dilation)
+    oh, ow = gh.out, gw.out
+    d = _as_d_out(d_out, func, (m, oh, ow, nc), x.dtype, "(m, oh, ow, nc)")
+    d_bias = d.sum(axis=(0, 1, 2), dtype=np.float64).astype(x.dtype)
+    d_images = np.zeros_like(x)
+    if d.size == 0 or x.size == 0:
+        return d_images, np.zeros_like(k), d_bias
+    fn = gemm().for_dtype(x.dtype)
+    d2 = d.reshape(m * oh * ow, nc)
+    # d_images: d_out scattered through the kernels, the transposed convolution with the forward geometry
+    kt = np.ascontiguousarray(k.transpose(3, 0, 1, 2)).reshape(nc, kh * kw * c)
+    rows_t = _chunk_rows(kh * kw * c, x.itemsize, None)
+    partial = []
+
+    def work(b0, b1):
+        col = np.empty((rows_t, kh * kw * c), dtype=x.dtype)
+        cores.transpose_gemm(fn, d2, kt, d_images, col, b0, b1, oh, ow, kh, kw, *stride, *dilation,
+                             gh.before, gw.before)
+        dk = np.zeros((kh * kw * c, nc), dtype=x.dtype)   # one per thread, summed below
+        cores.conv_grad_kernels(fn, x, d2, dk, col, b0, b1, oh, ow, kh, kw, *stride, *dilation,
+                                gh.before, gw.before)
+        partial.append(dk)
+
+    map_batch(m, work)
+    d_kernels = partial[0] if len(partial) == 1 else np.sum(partial, axis=0, dtype=x.dtype)
+    return d_images, d_kernels.reshape(k.shape), d_bias
+
+
+def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="valid"):
+    """Gradient of :func:`.pool` with respect to its images.
+
+    Parameters
+    ----------
+    d_out : ndarray, shape (m, oh, ow, c)
+        Gradient of the loss with respect to the pooled output.
+    images : ndarray, shape (m, h, w, c)
+        The forward call's images; any real dtype.
+    kernel_shape, stride, mode, padding
+        The forward call's, as in :func:`.pool`.
+
+    Returns
+    -------
+    ndarray, shape (m, h, w, c)
+        For ``'max'`` each window's gradient goes to its first maximum in row-major order within the
+        window (PyTorch's rule for ties); for ``'avg'`` it is spread evenly over the window's cells inside
+        the image. Overlapping windows add up. float32 if ``images`` is float32, else float64.
+    """
+    func = "pool_backward"
+    x = as_images(images, 4, func, "(m, h, w, c)")
+    kshape = pair(kernel_shape, func, "kernel_shape")
+    stride = pair(stride, func, "stride")
+    if not isinstance(mode, str) or mode not in ("max", "avg"):
+        raise ValueError(f"{func}: mode must be 'max' or 'avg'; got {mode!r}")
+    padding = padding_pairs(padding, func, allow_explicit=False)
+    gh, gw = plan_2d(func, x.shape, kshape, padding, stride)
+    m, c = x.shape[0], x.shape[3]
+    d = _as_d_out(d_out, func, (m, gh.out, gw.out, c), x.dtype, "(m, oh, ow, c)")
+    dx = np.zeros_like(x)
+    if d.size == 0:
+        return dx
+    if mode == "max":
+        def work(b0, b1):
+            arg = np.empty(c, dtype=np.int64)
+            cores.pool_max_backward(x, d, dx, arg, b0, b1, *kshape, *stride, gh.before, gw.before)
+    else:
+        def work(b0, b1):
+            cores.pool_avg_backward(d, dx, b0, b1, *kshape, *stride, gh.before, gw.before)
+    map_batch(m, work)
+    return dx
