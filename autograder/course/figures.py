@@ -15,7 +15,7 @@ import numpy as np
 from .. import reference as R
 
 __all__ = ["sample_photo", "classic_example", "sliding_window", "slider", "feature_maps", "zero_padding",
-           "receptive_field", "stride_grid", "channels_picture", "pooling", "downsampling", "cnn_shapes",
+           "dilated_taps", "stride_grid", "channels_picture", "pooling", "downsampling", "cnn_shapes",
            "small_cnn_table", "transpose_scatter", "speed_plot", "einsum_speeds", "yours_or_reference",
            "reference_stand_in", "answered", "caption", "sample_photo_rgb", "KERNELS"]
 
@@ -333,7 +333,7 @@ def zero_padding(n: int, k: int, padding="same", stride: int = 1):
     return caption(fig, text)
 
 
-def receptive_field(k: int = 3, dilations=(1, 2, 3)):
+def dilated_taps(k: int = 3, dilations=(1, 2, 3)):
     """Which pixels a k x k kernel reads at each dilation: same weights, wider view."""
     plt = _plt()
     fig, axes = plt.subplots(1, len(dilations), figsize=(3.2 * len(dilations), 3.4))

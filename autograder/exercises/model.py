@@ -84,17 +84,22 @@ class FunctionSpec:
     terms : callable
         ``terms(values) -> int``: how many products each output value sums, for the case's named
         arguments; the comparison's tolerance grows with it, so correct float32 work passes.
+        For a function that returns a tuple, one count per item.
     public, hidden : callable
         ``public() -> [Row]``, the same for everyone; ``hidden(rng) -> [Row]``, drawn per student.
+    parts : tuple of str
+        The names of the items of a tuple result (``('d_images', 'd_kernels', 'd_bias')``); empty for
+        one value.
     """
 
     name: str
     params: tuple[Param, ...]
     ref: str
     returns: str
-    terms: Callable[[dict], int] = _one_term
+    terms: Callable[[dict], int | tuple[int, ...]] = _one_term
     public: Callable[[], list[Row]] = _no_cases
     hidden: Callable[..., list[Row]] = _no_cases
+    parts: tuple[str, ...] = ()
 
     @property
     def reference(self):
@@ -215,7 +220,7 @@ class Exercise:
     slug : str
         Stable id used in results, the CLI (``--exercise``) and the notebooks.
     notebook : int
-        Lesson notebook (1-6) that teaches it.
+        Lesson notebook (1-8) that teaches it.
     functions : tuple of FunctionSpec
         What the student writes; empty for exercises answered with numbers.
     answers : tuple of Answer

@@ -1,6 +1,7 @@
 """The exercise catalogue (SPEC §2, §3): every family module's exercises, collected in course order.
 
-Each family module (:mod:`.grayscale`, :mod:`.channels`, :mod:`.pooling`, :mod:`.variants`, :mod:`.sizes`)
+Each family module (:mod:`.grayscale`, :mod:`.channels`, :mod:`.pooling`, :mod:`.variants`, :mod:`.sizes`,
+:mod:`.backward`)
 defines its exercises whole (:class:`~.model.Exercise`); this module only collects them. Adding an
 exercise is adding it to its family's ``EXERCISES`` (or a new family to :data:`FAMILIES`): see
 docs/course.md.
@@ -8,13 +9,13 @@ docs/course.md.
 
 from __future__ import annotations
 
-from . import channels, grayscale, pooling, sizes, variants
+from . import backward, channels, grayscale, pooling, sizes, variants
 from .model import Exercise
 
 __all__ = ["FAMILIES", "EXERCISES", "get", "exercise_of"]
 
 #: The family modules, in the order the catalogue lists them.
-FAMILIES = (grayscale, channels, pooling, variants, sizes)
+FAMILIES = (grayscale, channels, pooling, variants, sizes, backward)
 
 EXERCISES: tuple[Exercise, ...] = tuple(e for family in FAMILIES for e in family.EXERCISES)
 

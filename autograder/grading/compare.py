@@ -22,7 +22,7 @@ from .results import Stage
 from ..sandbox.runtime.stubs import UNANSWERED
 
 __all__ = ["Verdict", "STAGES", "HIDDEN_MESSAGES", "builtin_error", "describe_call", "describe_value", "check", "close_enough",
-           "difference"]
+           "difference", "part_terms"]
 
 STAGES = tuple(Stage)
 _EPS32 = float(np.finfo(np.float32).eps)
@@ -101,7 +101,16 @@ def difference(got: np.ndarray, want: np.ndarray, ok: np.ndarray, hidden: bool =
     return f"{text}; the first at index {first}: got {got[first]:.6g}, expected {want[first]:.6g}"
 
 
-def _check_array(case: Case, want: np.ndarray, got, call: str) -> Verdict:
+def part_terms(case: Case, part: int | None) -> int:
+    """The products each value of ``part`` of the result sums (``FunctionSpec.terms`` gives one count per
+    part for a function that returns a tuple)."""
+    terms = case.terms
+    if isinstance(terms, tuple):
+        return terms[part or 0]
+    return terms
+
+
+def _check_array(case: Case, want: np.ndarray, got, call: str, part: int | None = None) -> Verdict:
     if not isinstance(got, np.ndarray):
         return Verdict(False, Stage.NDARRAY, f"{call} returned {describe_value(got)}; expected an ndarray of shape "
                                          f"{want.shape}")
@@ -112,7 +121,7 @@ def _check_array(case: Case, want: np.ndarray, got, call: str) -> Verdict:
                                        "integer outputs truncate the products")
     if not np.isfinite(got).all():
         return Verdict(False, Stage.VALUES, f"{call} returned {int((~np.isfinite(got)).sum())} NaN or infinite values")
-    ok = close_enough(got, want, case.terms, _magnitude(case))
+    ok = close_enough(got, want, part_terms(case, part), _magnitude(case))
     if not ok.all():
         return Verdict(False, Stage.VALUES, f"{call}: {difference(got, want, ok, case.hidden)}")
     return Verdict(True, Stage.VALUES, "")
@@ -131,6 +140,22 @@ def _check_scalar(case: Case, want, got, call: str) -> Verdict:
     if got != want:
         return Verdict(False, Stage.VALUES, f"{call} returned {got!r}" + ("; that is not the answer" if case.hidden
                                                                        else f"; expected {want}"))
+    return Verdict(True, Stage.VALUES, "")
+
+
+def _check_parts(case: Case, want: tuple, got, call: str) -> Verdict:
+    """A function that returns a tuple (``FunctionSpec.parts`` names its items): the right number of
+    items, then each checked as a value of its own; the first wrong item is the verdict."""
+    names = case.spec.parts or tuple(f"item {i}" for i in range(len(want)))
+    if not isinstance(got, (tuple, list)) or len(got) != len(want):
+        what = f"a tuple of {len(got)}" if isinstance(got, (tuple, list)) else describe_value(got)
+        return Verdict(False, Stage.NDARRAY, f"{call} returned {what}; expected a tuple of {len(want)} "
+                                             f"({', '.join(names)})")
+    for i, (w, g) in enumerate(zip(want, got)):
+        label = f"{call}[{i}] ({names[i]})"
+        verdict = _check_array(case, w, g, label, i) if isinstance(w, np.ndarray) else _check_scalar(case, w, g, label)
+        if not verdict.passed:
+            return verdict
     return Verdict(True, Stage.VALUES, "")
 
 
@@ -231,6 +256,8 @@ def _staged(case: Case, want, outcome: Outcome, param_names: tuple[str, ...] = (
         return _check_answer(case, want, got, call)
     if isinstance(want, np.ndarray):
         verdict = _check_array(case, want, got, call)
+    elif isinstance(want, tuple):
+        verdict = _check_parts(case, want, got, call)
     else:
         verdict = _check_scalar(case, want, got, call)
     if verdict.passed:

@@ -32,7 +32,7 @@ from ..exercises.common import RAISES, window_error
 from ..exercises.model import Call, Exercise
 from ..sandbox.replies import ErrorRecord
 from .cases import Case
-from .compare import builtin_error, check, close_enough
+from .compare import builtin_error, check, close_enough, part_terms
 from .kinds import features
 from .results import Stage
 
@@ -106,11 +106,18 @@ def _matches(got, pred, case: Case, stage: Stage) -> bool:
         return False
     if case is not None and case.is_answer:
         return _answer_matches(got, pred, case.spec.tolerance)
+    if isinstance(pred, tuple):   # a function that returns several values: each item must match
+        return (isinstance(got, (tuple, list)) and len(got) == len(pred)
+                and all(_value_matches(g, p, part_terms(case, i)) for i, (g, p) in enumerate(zip(got, pred))))
+    return _value_matches(got, pred, case.terms)
+
+
+def _value_matches(got, pred, terms: int) -> bool:
     if isinstance(pred, np.ndarray):
         if not isinstance(got, np.ndarray) or got.shape != pred.shape or got.dtype.kind not in "biuf":
             return False
         with np.errstate(invalid="ignore"):
-            return bool(close_enough(got, pred, case.terms, 1.0 + float(np.max(np.abs(pred), initial=0))).all())
+            return bool(close_enough(got, pred, terms, 1.0 + float(np.max(np.abs(pred), initial=0))).all())
     if isinstance(got, np.ndarray) or isinstance(pred, list) or isinstance(got, list):
         return isinstance(pred, list) and _answer_value(got) == _answer_value(pred)
     numeric = (numbers.Number, np.number)
@@ -122,6 +129,9 @@ def _matches(got, pred, case: Case, stage: Stage) -> bool:
 def _same(a, b) -> bool:
     if a is RAISES or b is RAISES:
         return a is b
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)
+                and all(_same(x, y) for x, y in zip(a, b)))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         try:
             a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)

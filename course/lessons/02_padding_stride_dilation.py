@@ -196,7 +196,7 @@ figures.stride_grid(7, 3, (2, 2));
 # grows the receptive field quickly, which is why segmentation networks use them.
 
 # %%
-figures.receptive_field(3, (1, 2, 3));
+figures.dilated_taps(3, (1, 2, 3));
 
 # %% [markdown]
 # ## Exercise: the general grayscale convolution

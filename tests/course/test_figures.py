@@ -38,7 +38,7 @@ def _all_figures():
         "sliding_window": F.sliding_window(E.CLASSIC_IMAGE, E.VERTICAL_EDGE, 2, 1),
         "feature_maps": F.feature_maps(F.sample_photo(64), F.KERNELS, R.convolve_grayscale_valid),
         "zero_padding": F.zero_padding(6, 4, "same"),
-        "receptive_field": F.receptive_field(3, (1, 2)),
+        "dilated_taps": F.dilated_taps(3, (1, 2)),
         "stride_grid": F.stride_grid(7, 3, (2, 2)),
         "channels_picture": F.channels_picture(rgb, bank, R.convolve),
         "pooling": F.pooling(E.POOL_SPOT_THE_MISTAKE, (2, 2), (2, 2), "max"),
@@ -79,7 +79,7 @@ def test_padding_pictures_put_the_extra_zero_after():
 def test_shape_and_pool_pictures_carry_computed_numbers():
     assert "sum: 5x5" in _titles(F.transpose_scatter(np.ones((2, 2)), np.ones((3, 3)), stride=2))
     assert "output 3x3" in _titles(F.stride_grid(7, 3, (2, 2)))
-    assert "taps over 5x5" in _titles(F.receptive_field(3, (2,)))
+    assert "taps over 5x5" in _titles(F.dilated_taps(3, (2,)))
     total = sum(p for *_, p in E.small_cnn_table())
     assert f"{total:,} parameters in all" in F.cnn_shapes(E.small_cnn_table())._convcourse_caption
     texts = [t.get_text() for t in F.pooling(E.POOL_SPOT_THE_MISTAKE, (2, 2), (2, 2), "max").axes[1].texts]

@@ -2,7 +2,8 @@
 
 A message is an 8-byte little-endian header length, a JSON header, then the raw bytes of every array it
 carries. Arrays travel as dtype, shape and bytes (numeric dtypes only: bool, int, uint, float); nothing
-is pickled, so nothing the child sends can run code in the grader. Values the format cannot carry (an
+is pickled, so nothing the child sends can run code in the grader. A case's scalar function
+(:class:`.functions.ScalarFunction`) travels as its kind and weights. Values the format cannot carry (an
 object array, a student's own class) arrive as :class:`Opaque`, a description.
 """
 
@@ -15,6 +16,8 @@ import struct
 from dataclasses import dataclass
 
 import numpy as np
+
+from .functions import KINDS, ScalarFunction
 
 __all__ = ["Opaque", "encode", "decode", "write_message", "read_message", "ProtocolError", "MAX_ARRAY_BYTES"]
 
@@ -75,6 +78,8 @@ def encode(value, buffers: list) -> object:
         if value.dtype.kind in _NUMERIC_KINDS:
             return {"$np": value.dtype.str, "value": encode(value.item(), buffers)}
         return _opaque(value)
+    if type(value) is ScalarFunction:
+        return {"$fn": value.kind, "weights": encode(value.weights, buffers)}
     if value is None or isinstance(value, (bool, int, str)) and type(value) in (bool, int, str):
         return value
     if type(value) is float:
@@ -122,6 +127,11 @@ def decode(obj, buffers: list, _used: set | None = None) -> object:
         if obj["$float"] not in ("nan", "inf", "-inf"):
             raise ProtocolError("a non-finite float that is none of nan, inf, -inf")
         return float(obj["$float"])
+    if "$fn" in obj:
+        weights = decode(obj.get("weights"), buffers, used)
+        if obj["$fn"] not in KINDS or not isinstance(weights, np.ndarray) or weights.dtype != np.float64:
+            raise ProtocolError("scalar function malformed")
+        return ScalarFunction(obj["$fn"], weights)
     if "$tuple" in obj:
         items = obj["$tuple"]
         if not isinstance(items, list):
