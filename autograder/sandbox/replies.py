@@ -82,27 +82,41 @@ def clean_load_errors(errors) -> list[ErrorRecord]:
     return [clean_error(e) for e in errors[:50]] if isinstance(errors, list) else []
 
 
-def clean_shared_results(meta, count: int, slot: int) -> list[tuple[str, tuple[int, ...], int]]:
-    """``(dtype, shape, bytes)`` of each timed answer, each a numeric array that fits its slot."""
-    import numpy as np
-
+def clean_shared_results(meta, count: int, slot: int) -> list:
+    """Where each timed answer lies in its slot: ``(dtype, shape, bytes)`` for a numeric array, or a list of
+    those for a tuple of arrays (its parts one after another, each 64-byte aligned); all must fit the slot."""
     if not isinstance(meta, list) or len(meta) != count:
         raise ProtocolError(f"the child described {len(meta) if isinstance(meta, list) else 'no'} answers for {count} calls")
     out = []
     for m in meta:
-        try:
-            dtype = np.dtype(m["dtype"]) if isinstance(m["dtype"], str) and len(m["dtype"]) < 8 else None
-            shape = tuple(m["shape"])
-        except (KeyError, TypeError, ValueError):
-            raise ProtocolError("a timed answer's description is malformed") from None
-        if dtype is None or dtype.kind not in "buif" or dtype.hasobject:
-            raise ProtocolError("a timed answer is not a numeric array")
-        if len(shape) > 8 or not all(type(s) is int and 0 <= s <= slot for s in shape):
-            raise ProtocolError("a timed answer's shape is malformed")
-        n = dtype.itemsize
-        for s in shape:
-            n *= s
-        if n > slot:
-            raise ProtocolError("a timed answer is larger than its slot")
-        out.append((dtype.str, shape, n))
+        if isinstance(m, dict) and "parts" in m:
+            parts = m["parts"]
+            if not isinstance(parts, list) or not 0 < len(parts) <= 8:
+                raise ProtocolError("a timed answer's parts are malformed")
+            described = [_shared_part(p, slot) for p in parts]
+            if sum(-(-n // 64) * 64 for _, _, n in described) > slot:
+                raise ProtocolError("a timed answer is larger than its slot")
+            out.append(described)
+        else:
+            out.append(_shared_part(m, slot))
     return out
+
+
+def _shared_part(m, slot: int) -> tuple[str, tuple[int, ...], int]:
+    import numpy as np
+
+    try:
+        dtype = np.dtype(m["dtype"]) if isinstance(m["dtype"], str) and len(m["dtype"]) < 8 else None
+        shape = tuple(m["shape"])
+    except (KeyError, TypeError, ValueError):
+        raise ProtocolError("a timed answer's description is malformed") from None
+    if dtype is None or dtype.kind not in "buif" or dtype.hasobject:
+        raise ProtocolError("a timed answer is not a numeric array")
+    if len(shape) > 8 or not all(type(s) is int and 0 <= s <= slot for s in shape):
+        raise ProtocolError("a timed answer's shape is malformed")
+    n = dtype.itemsize
+    for s in shape:
+        n *= s
+    if n > slot:
+        raise ProtocolError("a timed answer is larger than its slot")
+    return dtype.str, shape, n

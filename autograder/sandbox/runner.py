@@ -374,12 +374,21 @@ class Runner:
             if self.uid is not None and self.uid != os.getuid():
                 os.fchown(out_fd, self.uid, self.uid)
 
-            def read_result(i: int, meta: tuple):
+            def read_part(offset: int, meta: tuple):
                 dtype, shape, n = meta
-                data = os.pread(out_fd, n, i * slot)
+                data = os.pread(out_fd, n, offset)
                 if len(data) != n:
                     raise ProtocolError("a timed answer is missing from the output file")
                 return np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape).copy()
+
+            def read_result(i: int, meta):
+                if isinstance(meta, tuple):
+                    return read_part(i * slot, meta)
+                parts, offset = [], i * slot   # a tuple result: its parts one after another, 64-byte aligned
+                for part in meta:
+                    parts.append(read_part(offset, part))
+                    offset += -(-part[2] // 64) * 64
+                return tuple(parts)
 
             yield {"op": "call_shared", "path": self._inside("exchange", f"in-{stem}"),
                    "out_path": self._inside("exchange", f"out-{stem}"), "calls": encoded_calls,

@@ -52,8 +52,19 @@ def _reference_seconds(spec, args) -> tuple[float, object]:
 
 
 def _agrees(got, want) -> bool:
+    if isinstance(want, tuple):   # a function with several results: every part
+        return isinstance(got, tuple) and len(got) == len(want) and all(map(_agrees, got, want))
     return (isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype.kind == "f"
             and bool(close_enough(got, want, 9 * 64, 1.0 + float(np.abs(want).max(initial=0))).all()))
+
+
+def _parts(want) -> tuple:
+    return want if isinstance(want, tuple) else (want,)
+
+
+def _slot(want) -> int:
+    """Bytes each timed answer may take in the shared file: twice the right answer's, parts 64-byte aligned."""
+    return 2 * sum(-(-p.nbytes // 64) * 64 for p in _parts(want))
 
 
 @contextmanager
@@ -61,13 +72,14 @@ def _trusted_baseline(limits, policy):
     """A fresh child that runs only the grader's own do-nothing function (the student cannot inflate it);
     yields ``measure(calls, like, slot)``: what a request of these calls costs around the calls."""
     def source(like):
-        return (f"import numpy as np\n\ndef baseline(*args):\n"
-                f"    return np.zeros({tuple(like.shape)!r}, dtype='{like.dtype.str}')\n")
+        zeros = [f"np.zeros({tuple(p.shape)!r}, dtype='{p.dtype.str}')" for p in _parts(like)]
+        value = zeros[0] if not isinstance(like, tuple) else f"({', '.join(zeros)},)"
+        return f"import numpy as np\n\ndef baseline(*args):\n    return {value}\n"
 
     runners: dict[tuple, Runner] = {}
     try:
         def measure(calls, like, slot):
-            key = (tuple(like.shape), like.dtype.str)
+            key = (isinstance(like, tuple),) + tuple((tuple(p.shape), p.dtype.str) for p in _parts(like))
             if key not in runners:
                 sub = Submission("<baseline>", [Source("baseline.py", source(like), "baseline.py")])
                 runners[key] = Runner(sub, ["baseline"], limits=limits, policy=policy)
@@ -96,7 +108,7 @@ def _single(runner, name, args, want, slow_message: str | None):
     """One timed call whose answer must agree with ``want``: ``(seconds, clock, None)``, or
     ``(None, clock, TierResult)`` ending the measurement (``too-slow`` on a timeout when ``slow_message``
     says why, else no tier)."""
-    outs, secs, clock, err = _timed(runner, name, [args], 2 * want.nbytes)
+    outs, secs, clock, err = _timed(runner, name, [args], _slot(want))
     if err == "Timeout" and slow_message:
         return None, clock, TierResult("too-slow", None, clock=clock, message=slow_message)
     if err or not _agrees(outs[0], want):
@@ -167,7 +179,7 @@ def measure_tier(runner, spec, wl: Workload, seed: int | None = None, repeats: i
                 ref_s, want = _reference_seconds(spec, args)
                 reference.append(ref_s)
                 wants.append(want)
-            slot = 2 * wants[0].nbytes
+            slot = _slot(wants[0])
             base = baseline(calls, wants[0], slot)
             if base is None:
                 return TierResult(None, None, clock=clock, message="not measured: the trusted baseline failed")

@@ -38,7 +38,44 @@ def test_every_tiered_exercise_has_a_workload_the_reference_accepts(exercise):
     spec = exercise.functions[0]
     args = workload_args(spec, wl.make(np.random.default_rng(0), 2))
     out = spec.reference(*args)
-    assert out.shape[0] == 2 and out.dtype == np.float64
+    first = out[0] if isinstance(out, tuple) else out   # a tuple result: its first part is per image
+    assert first.shape[0] == 2 and first.dtype == np.float64
+
+
+def _backward_source(bias_in_big_batches: str) -> str:
+    return f"""
+import numpy as np
+
+def convolve_backward(d_out, images, kernels, padding="same", stride=(1, 1), dilation=(1, 1)):
+    m, h, w, c = images.shape
+    kh, kw, _, nc = kernels.shape
+    t, l = (kh - 1) // 2, (kw - 1) // 2
+    x = np.pad(images.astype(np.float64), ((0, 0), (t, kh - 1 - t), (l, kw - 1 - l), (0, 0)))
+    dx, dk = np.zeros(x.shape), np.zeros(kernels.shape)
+    for i in range(kh):
+        for j in range(kw):
+            dk[i, j] = np.einsum("mhwc,mhwn->cn", x[:, i:i + h, j:j + w], d_out)
+            dx[:, i:i + h, j:j + w] += np.einsum("mhwn,cn->mhwc", d_out, kernels[i, j])
+    d_bias = d_out.sum(axis=(0, 1, 2))
+    if m > 1:
+        d_bias = {bias_in_big_batches}
+    return dx[:, t:t + h, l:l + w], dk, d_bias
+"""
+
+
+@pytest.mark.parametrize("bias, tiered", [("d_bias", True), ("d_bias * 0", False)])
+def test_a_function_with_several_results_is_timed_and_every_part_checked(bias, tiered):
+    """convolve_backward's three results come back through the shared file; a wrong d_bias only in the
+    timed (large) calls gives no tier."""
+    exercise = registry.get("convolve_backward")
+    sub = Submission("taps.py", [Source("taps.py", _backward_source(bias), "taps.py")])
+    with Runner(sub, ["convolve_backward"]) as runner:
+        runner.start()
+        result = measure_tier(runner, exercise.function("convolve_backward"), exercise.workload, repeats=2, batch=1)
+    if tiered:
+        assert result.tier in ("fast", "vectorized", "reference-class") and result.ratio > 0, result
+    else:
+        assert result.tier is None and "wrong answer" in result.message, result
 
 
 def _canonical(name):

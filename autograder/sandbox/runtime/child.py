@@ -207,10 +207,18 @@ def _call_shared(msg: dict, labels: set[str]) -> dict:
             result = fn(*args)
         except BaseException as exc:  # noqa: BLE001
             return {"ok": False, "error": _error(exc, labels)}
-        if not isinstance(result, np.ndarray) or result.dtype.kind not in "buif" or result.nbytes > slot:
+        # one array, or a tuple of them (a function with several results): the parts one after another,
+        # each 64-byte aligned, in the call's slot
+        parts = result if type(result) is tuple and 0 < len(result) <= 8 else (result,)
+        if not all(isinstance(p, np.ndarray) and p.dtype.kind in "buif" for p in parts) \
+                or sum(-(-p.nbytes // 64) * 64 for p in parts) > slot:
             return {"ok": True, "result": result}
-        np.ndarray(result.shape, dtype=result.dtype, buffer=out, offset=i * slot)[...] = result
-        results.append({"dtype": result.dtype.str, "shape": list(result.shape)})
+        offset, metas = i * slot, []
+        for p in parts:
+            np.ndarray(p.shape, dtype=p.dtype, buffer=out, offset=offset)[...] = p
+            metas.append({"dtype": p.dtype.str, "shape": list(p.shape)})
+            offset += -(-p.nbytes // 64) * 64
+        results.append(metas[0] if type(result) is not tuple else {"parts": metas})
     return {"ok": True, "shared_results": results}
 
 
