@@ -18,7 +18,8 @@ FORBIDDEN_CALLS = frozenset({"numpy.convolve", "numpy.correlate"} | {
 } - {"numpy.fft.hfft2", "numpy.fft.hfftn", "numpy.fft.ihfft2", "numpy.fft.ihfftn"})
 
 #: Packages any call into which does the exercise (the course's own reference among them).
-FORBIDDEN_PACKAGES = ("scipy", "torch", "tensorflow", "keras", "jax", "autograder", "cv2", "skimage", "numba")
+FORBIDDEN_PACKAGES = ("scipy", "torch", "tensorflow", "keras", "jax", "autograder", "cv2", "skimage", "numba",
+                      "sklearn")
 
 #: The course's own code (the reference, the model answers, the grader): code that reaches any of it, by an
 #: import, a call or a name bound to it, borrows the answer and earns nothing for that exercise (SPEC §2).

@@ -66,4 +66,4 @@ class ScalarFunction:
     __hash__ = None
 
     def __repr__(self) -> str:
-        return f"f = {KINDS[self.kind]} on {self.weights.shape}"
+        return f"<{KINDS[self.kind]} on {self.weights.shape}>"
