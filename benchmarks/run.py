@@ -37,6 +37,8 @@ TARGETS = {
     "torch": 0.8,        # >= 0.8x torch float32 on C, D, E
     "gemm": 0.6,         # >= 60% of single-thread GEMM rate on C, D, both dtypes
     "memcpy": 0.6,       # pooling >= 60% of memcpy bandwidth
+    "torch_backward": 0.7,   # convolve_backward float32 >= 0.7x torch's convolution_backward (issue 15)
+    "memcpy_backward": 0.5,  # pool_backward >= 50% of memcpy bandwidth (issue 15)
 }
 
 
@@ -161,6 +163,56 @@ def run_full(repeats: int, rounds: int, cores: int, have_torch: bool) -> tuple[l
         lines.append(f"| {wl.describe()} | {gbs(ref):.1f} | {gbs(ref_all):.1f} | {r:.0%} {mark(r >= TARGETS['memcpy'])} |")
         if r < TARGETS["memcpy"]:
             misses.append(f"pool {name}: {r:.0%} of memcpy bandwidth (target 60%)")
+    backward_lines, backward_misses = run_backward(repeats, rounds, have_torch, copy)
+    return lines + backward_lines, misses + backward_misses
+
+
+def run_backward(repeats: int, rounds: int, have_torch: bool, copy: dict | None = None) -> tuple[list[str], list[str]]:
+    """The backward pass beside PyTorch's (the ops autograd calls), single-threaded, on the forward workloads."""
+    lines, misses = [], []
+    if copy is None:
+        copy = measure_rounds({"memcpy": ("machine", "memcpy", "float32", "memcpy")}, rounds, repeats)["memcpy"]
+    lines += [
+        "",
+        "## Backward pass (1 thread; GFLOP/s count d_images and d_kernels, twice the forward's work)",
+        "",
+        "| workload | dtype | convolve_backward | torch convolution_backward | ref vs torch (>= 0.7x float32) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, wl in CONV.items():
+        for dtype in DTYPES:
+            specs = {f"{name} {dtype} backward": ("conv_backward", name, dtype, "reference")}
+            if have_torch:
+                specs[f"{name} {dtype} torch backward"] = ("conv_backward", name, dtype, "torch")
+            res = list(measure_rounds(specs, rounds, repeats).values())
+            ref, torch = res[0], (res[1] if len(res) > 1 else None)
+            r = ratio(torch, ref) if torch else None
+            target = dtype == "float32"
+            cells = [f"{name}: {wl.describe()}", dtype, f"{gflops(ref):.1f}",
+                     f"{gflops(torch):.1f}" if torch else "not installed",
+                     "–" if r is None else (f"{r:.2f}x {mark(r >= TARGETS['torch_backward'])}" if target else f"{r:.2f}x")]
+            lines.append("| " + " | ".join(cells) + " |")
+            if r is not None and target and r < TARGETS["torch_backward"]:
+                misses.append(f"convolve_backward {name} {dtype}: {r:.2f}x torch (target 0.7x)")
+    lines += [
+        "",
+        "| pooling workload | pool_backward GB/s | torch backward GB/s | vs memcpy (>= 50%) |",
+        "|---|---|---|---|",
+    ]
+    for name, wl in POOL.items():
+        specs = {f"pool_backward {name}": ("pool_backward", name, "float32", "reference")}
+        if have_torch:
+            specs[f"pool_backward {name} torch"] = ("pool_backward", name, "float32", "torch")
+        specs["memcpy"] = ("machine", "memcpy", "float32", "memcpy")
+        res = measure_rounds(specs, rounds, repeats)
+        ref, mem = res[f"pool_backward {name}"], res["memcpy"]
+        torch = res.get(f"pool_backward {name} torch")
+        r = statistics.median((ref["bytes"] / tp) / (mem["bytes"] / tm) for tp, tm in zip(ref["rounds"], mem["rounds"]))
+        lines.append(f"| {wl.describe()} | {gbs(ref):.1f} | {gbs(torch):.1f} | {r:.0%} {mark(r >= TARGETS['memcpy_backward'])} |"
+                     if torch else f"| {wl.describe()} | {gbs(ref):.1f} | not installed | {r:.0%} {mark(r >= TARGETS['memcpy_backward'])} |")
+        if r < TARGETS["memcpy_backward"]:
+            misses.append(f"pool_backward {name}: {r:.0%} of memcpy bandwidth (target 50%)")
+    lines += ["", "Bytes of pool_backward: d_out read, d_images written, and for max the images read."]
     return lines, misses
 
 
@@ -213,6 +265,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds of every comparison (default 3)")
     ap.add_argument("--output", default=str(ROOT / "docs" / "performance.md"), help="markdown file to write")
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument("--backward", action="store_true", help="only the backward pass's tables (printed, not written)")
     args = ap.parse_args()
     if args.quick:
         global VERBOSE
@@ -221,6 +274,11 @@ def main() -> int:
         return 0
     cores = os.cpu_count() or 1
     have_torch = importlib.util.find_spec("torch") is not None
+    if args.backward:
+        lines, misses = run_backward(args.repeats or 7, args.rounds, have_torch)
+        print(versions())
+        print("\n".join(lines + ["", "Targets missed:"] + [f"- {m}" for m in misses or ["none"]]))
+        return 0
     lines, misses = run_full(args.repeats or 7, args.rounds, cores, have_torch)
     header = [
         "# Performance of the reference",

@@ -63,6 +63,59 @@ def make_conv(impl, wl, dtype, rng):
     raise SystemExit(f"unknown conv implementation {impl!r}")
 
 
+def make_conv_backward(impl, wl, dtype, rng):
+    """The gradients of a conv layer (images, kernels, bias) from d_out, the forward output already known."""
+    x = rng.standard_normal((wl.m, wl.h, wl.w, wl.c)).astype(dtype)
+    k = rng.standard_normal((wl.k, wl.k, wl.c, wl.n)).astype(dtype)
+    oh, ow = wl.out_hw()
+    d = rng.standard_normal((wl.m, oh, ow, wl.n)).astype(dtype)
+    s, dl = wl.stride, wl.dilation
+    if impl == "reference":
+        from autograder.reference import convolve_backward
+
+        return lambda: convolve_backward(d, x, k, "same", (s, s), (dl, dl))
+    if impl == "torch":
+        import torch
+
+        torch.set_num_threads(THREADS)
+        cl = torch.channels_last
+        xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).contiguous(memory_format=cl)
+        kt = torch.from_numpy(np.ascontiguousarray(k.transpose(3, 2, 0, 1))).contiguous(memory_format=cl)
+        dt = torch.from_numpy(np.ascontiguousarray(d.transpose(0, 3, 1, 2))).contiguous(memory_format=cl)
+        pad = dl * (wl.k - 1) // 2   # symmetric: the same output size as 'same' for these 3x3 workloads
+
+        def run():   # the op autograd calls for conv2d's backward: all three gradients
+            return torch.ops.aten.convolution_backward(dt, xt, kt, [wl.n], [s, s], [pad, pad], [dl, dl], False,
+                                                       [0, 0], 1, [True, True, True])
+
+        return run
+    raise SystemExit(f"unknown conv_backward implementation {impl!r}")
+
+
+def make_pool_backward(impl, wl, dtype, rng):
+    x = rng.standard_normal((wl.m, wl.h, wl.w, wl.c)).astype(dtype)
+    oh, ow = wl.out_hw()
+    d = rng.standard_normal((wl.m, oh, ow, wl.c)).astype(dtype)
+    if impl == "reference":
+        from autograder.reference import pool_backward
+
+        return lambda: pool_backward(d, x, (wl.k, wl.k), (wl.stride, wl.stride), wl.mode, wl.padding)
+    if impl == "torch":
+        import torch
+
+        torch.set_num_threads(THREADS)
+        cl = torch.channels_last
+        xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).contiguous(memory_format=cl)
+        dt = torch.from_numpy(np.ascontiguousarray(d.transpose(0, 3, 1, 2))).contiguous(memory_format=cl)
+        k, st = [wl.k, wl.k], [wl.stride, wl.stride]
+        pad = [wl.k // 2, wl.k // 2] if wl.padding == "same" else [0, 0]
+        if wl.mode == "max":
+            _, idx = torch.ops.aten.max_pool2d_with_indices(xt, k, st, pad, [1, 1], False)
+            return lambda: torch.ops.aten.max_pool2d_with_indices_backward(dt, xt, k, st, pad, [1, 1], False, idx)
+        return lambda: torch.ops.aten.avg_pool2d_backward(dt, xt, k, st, pad, False, False, None)
+    raise SystemExit(f"unknown pool_backward implementation {impl!r}")
+
+
 def make_pool(impl, wl, dtype, rng):
     x = rng.standard_normal((wl.m, wl.h, wl.w, wl.c)).astype(dtype)
     if impl == "reference":
@@ -91,7 +144,7 @@ THREADS = 1
 def main() -> None:
     global THREADS
     ap = argparse.ArgumentParser()
-    ap.add_argument("kind", choices=["conv", "pool", "machine"])
+    ap.add_argument("kind", choices=["conv", "pool", "conv_backward", "pool_backward", "machine"])
     ap.add_argument("workload")
     ap.add_argument("dtype", choices=["float32", "float64"])
     ap.add_argument("impl")
@@ -118,6 +171,13 @@ def main() -> None:
         elif args.kind == "pool":
             wl = POOL[args.workload]
             fn, bytes_moved = make_pool(args.impl, wl, args.dtype, rng), wl.bytes_moved(np.dtype(args.dtype).itemsize)
+        elif args.kind == "conv_backward":
+            wl = CONV[args.workload]
+            fn, flops = make_conv_backward(args.impl, wl, args.dtype, rng), 2 * wl.flops()   # d_images + d_kernels
+        elif args.kind == "pool_backward":
+            wl = POOL[args.workload]
+            fn, bytes_moved = (make_pool_backward(args.impl, wl, args.dtype, rng),
+                               wl.backward_bytes(np.dtype(args.dtype).itemsize))
         else:
             fn, flops, bytes_moved = make_machine(args.impl, args.dtype, rng)
         fn()  # compile or load from cache, fault in memory

@@ -61,6 +61,13 @@ class PoolWorkload:
         oh, ow = self.out_hw()
         return float(itemsize * self.m * self.c * (self.h * self.w + oh * ow))
 
+    def backward_bytes(self, itemsize: int = 4) -> float:
+        """Bytes the backward pass must move: d_out read, d_images written, and for max the images read
+        (to find each window's maximum)."""
+        oh, ow = self.out_hw()
+        images = self.h * self.w if self.mode == "max" else 0
+        return float(itemsize * self.m * self.c * (oh * ow + self.h * self.w + images))
+
     def describe(self) -> str:
         return f"({self.m}, {self.h}, {self.w}, {self.c}) float32, {self.mode} {self.k}x{self.k}/{self.stride} {self.padding}"
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import kernels as cores
 from .blas import gemm
-from .convolution import _chunk_rows, plan_2d
+from .convolution import _bank, _chunk_rows, plan_2d
 from .threads import map_batch
 from .validate import _as_real_array, as_images, as_kernel, check_channels, pair, padding_pairs
 
@@ -63,20 +63,30 @@ def convolve_backward(d_out, images, kernels, padding="same", stride=(1, 1), dil
     oh, ow = gh.out, gw.out
     d = _as_d_out(d_out, func, (m, oh, ow, nc), x.dtype, "(m, oh, ow, nc)")
     d_bias = d.sum(axis=(0, 1, 2), dtype=np.float64).astype(x.dtype)
-    d_images = np.zeros_like(x)
     if d.size == 0 or x.size == 0:
-        return d_images, np.zeros_like(k), d_bias
+        return np.zeros_like(x), np.zeros_like(k), d_bias
     fn = gemm().for_dtype(x.dtype)
     d2 = d.reshape(m * oh * ow, nc)
-    # d_images: d_out scattered through the kernels, the transposed convolution with the forward geometry
+    # At stride 1, d_images is a forward convolution (the fastest code here) of d_out padded by what the
+    # forward pass did not pad, with the kernels flipped and their channel axes swapped; at other strides,
+    # d_out is scattered through the kernels (the transposed convolution with the forward geometry).
+    span_h, span_w = (kh - 1) * dilation[0], (kw - 1) * dilation[1]
+    pads = ((span_h - gh.before, h - oh + gh.before), (span_w - gw.before, w - ow + gw.before))
+    by_convolution = stride == (1, 1) and min(min(p) for p in pads) >= 0   # (not when padded past the kernel)
+    if by_convolution:
+        flipped = np.ascontiguousarray(k[::-1, ::-1].transpose(0, 1, 3, 2))
+        d_images = _bank("convolve_backward", d, flipped, pads, (1, 1), dilation)
+    else:
+        d_images = np.zeros_like(x)
     kt = np.ascontiguousarray(k.transpose(3, 0, 1, 2)).reshape(nc, kh * kw * c)
     rows_t = _chunk_rows(kh * kw * c, x.itemsize, None)
     partial = []
 
     def work(b0, b1):
         col = np.empty((rows_t, kh * kw * c), dtype=x.dtype)
-        cores.transpose_gemm(fn, d2, kt, d_images, col, b0, b1, oh, ow, kh, kw, *stride, *dilation,
-                             gh.before, gw.before)
+        if not by_convolution:
+            cores.transpose_gemm(fn, d2, kt, d_images, col, b0, b1, oh, ow, kh, kw, *stride, *dilation,
+                                 gh.before, gw.before)
         dk = np.zeros((kh * kw * c, nc), dtype=x.dtype)   # one per thread, summed below
         cores.conv_grad_kernels(fn, x, d2, dk, col, b0, b1, oh, ow, kh, kw, *stride, *dilation,
                                 gh.before, gw.before)
@@ -116,15 +126,31 @@ def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="vali
     gh, gw = plan_2d(func, x.shape, kshape, padding, stride)
     m, c = x.shape[0], x.shape[3]
     d = _as_d_out(d_out, func, (m, gh.out, gw.out, c), x.dtype, "(m, oh, ow, c)")
-    dx = np.zeros_like(x)
     if d.size == 0:
-        return dx
-    if mode == "max":
+        return np.zeros_like(x)
+    # Written once where possible (measured by make bench against memcpy): the average by gathering each
+    # cell's shares; the max, when the windows tile the image, window by window; overlapping or spaced max
+    # windows scatter into zeros.
+    tiles = mode == "max" and kshape == stride
+    dx = np.zeros_like(x) if mode == "max" and not tiles else np.empty_like(x)
+    if tiles:
+        covered_h, covered_w = gh.out * stride[0] - gh.before, gw.out * stride[1] - gw.before
+        dx[:, covered_h:] = 0
+        dx[:, :, covered_w:] = 0
+
+        def work(b0, b1):
+            best, done = np.empty(c, dtype=x.dtype), np.empty(c, dtype=x.dtype)
+            cores.pool_max_backward_tiles(x, d, dx, best, done, b0, b1, *kshape, gh.before, gw.before)
+    elif mode == "max":
         def work(b0, b1):
             arg = np.empty(c, dtype=np.int64)
             cores.pool_max_backward(x, d, dx, arg, b0, b1, *kshape, *stride, gh.before, gw.before)
     else:
+        inv_h, inv_w = (1.0 / np.array([min(o * g.stride - g.before + g.k, g.n) - max(o * g.stride - g.before, 0)
+                                        for o in range(g.out)], dtype=x.dtype) for g in (gh, gw))
+
         def work(b0, b1):
-            cores.pool_avg_backward(d, dx, b0, b1, *kshape, *stride, gh.before, gw.before)
+            rows = np.empty((gh.out, x.shape[2], c), dtype=x.dtype)
+            cores.pool_avg_backward_gather(d, dx, rows, inv_h, inv_w, b0, b1, *kshape, *stride, gh.before, gw.before)
     map_batch(m, work)
     return dx

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["CLASSIC_IMAGE", "VERTICAL_EDGE", "POOL_EXAMPLE", "POOL_SPOT_THE_MISTAKE", "classic_batch",
-           "SMALL_CNN", "SMALL_CNN_INPUT", "small_cnn_table"]
+           "SMALL_CNN", "SMALL_CNN_INPUT", "small_cnn_table", "LENET5", "LENET5_INPUT", "VGG_BLOCK",
+           "VGG_BLOCK_INPUT", "architecture_table"]
 
 #: The classic 5x5 image of "convolution by hand".
 CLASSIC_IMAGE = np.array(
@@ -91,4 +92,68 @@ def small_cnn_table():
             x = np.zeros((1, kw["units"]), np.float32)
             name = f"Dense({kw['units']})"
         rows.append((name, tuple(x.shape[1:]), params))
+    return rows
+
+
+#: LeNet-5 (LeCun et al., 1998) as the architecture-tracking exercise of notebook 8 has it, in its common
+#: Keras form: 'valid' convolutions, 2x2 average pooling at stride 2, every map of C3 connected to all six
+#: maps of S2 (the original connected each to some), then Flatten and three Dense layers. Activations
+#: (tanh, ReLU) change no shape and no count, so they are left out.
+LENET5_INPUT = (32, 32, 1)
+LENET5 = (
+    ("conv", dict(filters=6, kernel=(5, 5), padding="valid")),
+    ("avgpool", dict(window=(2, 2), stride=(2, 2))),
+    ("conv", dict(filters=16, kernel=(5, 5), padding="valid")),
+    ("avgpool", dict(window=(2, 2), stride=(2, 2))),
+    ("flatten", dict()),
+    ("dense", dict(units=120)),
+    ("dense", dict(units=84)),
+    ("dense", dict(units=10)),
+)
+
+#: VGG-16's second block (Simonyan & Zisserman, 2014): the 112x112x64 maps its first block makes of a
+#: 224x224 image, two 3x3 'same' convolutions of 128 filters, then 2x2 max pooling at stride 2.
+VGG_BLOCK_INPUT = (112, 112, 64)
+VGG_BLOCK = (
+    ("conv", dict(filters=128, kernel=(3, 3), padding="same")),
+    ("conv", dict(filters=128, kernel=(3, 3), padding="same")),
+    ("maxpool", dict(window=(2, 2), stride=(2, 2))),
+)
+
+
+def architecture_table(layers, input_shape):
+    """``[(layer name, output shape, parameters, activations), ...]`` for a network of ``layers`` (as
+    :data:`LENET5`, :data:`VGG_BLOCK`) on one image of ``input_shape`` ``(h, w, c)``, by the reference.
+
+    Shapes come from the reference's :func:`conv_output_size` (pooling is a 'valid' window with its stride),
+    parameters from its :func:`conv_params` and :func:`dense_params`; activations are the number of values
+    (floats) a layer outputs for one image, the product of its output shape.
+    """
+    import math
+
+    from . import conv_output_size, conv_params, dense_params
+
+    shape = tuple(input_shape)
+    rows = []
+    for kind, kw in layers:
+        if kind == "conv":
+            kh, kwid = kw["kernel"]
+            params = conv_params(kh, kwid, shape[-1], kw["filters"])
+            shape = (conv_output_size(shape[0], kh, kw["padding"]), conv_output_size(shape[1], kwid, kw["padding"]),
+                     kw["filters"])
+            name = f"Conv2D({kw['filters']}, {kh}x{kwid}, '{kw['padding']}')"
+        elif kind in ("maxpool", "avgpool"):
+            (ph, pw), (sh, sw) = kw["window"], kw["stride"]
+            params = 0
+            shape = (conv_output_size(shape[0], ph, "valid", sh), conv_output_size(shape[1], pw, "valid", sw),
+                     shape[-1])
+            name = f"{'Max' if kind == 'maxpool' else 'Average'}Pool({ph}x{pw}, stride {sh})"
+        elif kind == "flatten":
+            params, shape, name = 0, (math.prod(shape),), "Flatten"
+        elif kind == "dense":
+            params = dense_params(shape[-1], kw["units"])
+            shape, name = (kw["units"],), f"Dense({kw['units']})"
+        else:
+            raise ValueError(f"architecture_table: unknown layer kind {kind!r}")
+        rows.append((name, shape, params, math.prod(shape)))
     return rows

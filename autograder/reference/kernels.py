@@ -404,35 +404,101 @@ def pool_max_backward(x, d, dx, arg, b0, b1, kh, kw, sh, sw, pt, pl):
 
 
 @nb.njit(**_JIT)
-def pool_avg_backward(d, dx, b0, b1, kh, kw, sh, sw, pt, pl):
-    """Spread each window's gradient evenly over its cells inside the image (padding is not counted, as
-    in :func:`pool_avg`). Overlapping windows add up.
+def pool_max_backward_tiles(x, d, dx, best, done, b0, b1, kh, kw, pt, pl):
+    """:func:`pool_max_backward` for windows that tile the image (stride = window): each window writes every
+    one of its cells, the gradient to its first maximum and zeros elsewhere, so ``dx`` needs no zeroing
+    first and is written once. Branch-free selects over the channels let LLVM vectorise both passes.
+
+    Parameters
+    ----------
+    x : ndarray, shape (m, h, w, c)
+    d : ndarray, shape (m, oh, ow, c)
+    dx : ndarray, shape (m, h, w, c)
+        Cells of images ``b0 .. b1-1`` that some window covers are written; the caller zeroes the rest
+        (rows and columns past the last window).
+    best, done : ndarray, shape (c,)
+        Scratch, ``x``'s dtype: each channel's maximum, and whether it has been given its gradient.
+    """
+    _, h, w, c = x.shape
+    _, oh, ow, _ = d.shape
+    xf = x.reshape(x.size)
+    df = d.reshape(d.size)
+    dxf = dx.reshape(dx.size)
+    for b in range(b0, b1):
+        for oy in range(oh):
+            ya = max(oy * kh - pt, 0)
+            yb = min(oy * kh - pt + kh, h)
+            for ox in range(ow):
+                xa = max(ox * kw - pl, 0)
+                xb = min(ox * kw - pl + kw, w)
+                first = ((b * h + ya) * w + xa) * c
+                for t in range(c):
+                    best[_u(t)] = xf[_u(first + t)]
+                    done[_u(t)] = 0.0
+                for y in range(ya, yb):
+                    for xx in range(xa, xb):
+                        src = ((b * h + y) * w + xx) * c
+                        for t in range(c):
+                            v = xf[_u(src + t)]
+                            best[_u(t)] = v if v > best[_u(t)] else best[_u(t)]
+                g = ((b * oh + oy) * ow + ox) * c
+                for y in range(ya, yb):
+                    for xx in range(xa, xb):
+                        src = ((b * h + y) * w + xx) * c
+                        for t in range(c):
+                            hit = (xf[_u(src + t)] == best[_u(t)]) & (done[_u(t)] == 0.0)   # no branch
+                            dxf[_u(src + t)] = df[_u(g + t)] if hit else 0.0
+                            done[_u(t)] = 1.0 if hit else done[_u(t)]
+
+
+@nb.njit(**_JIT)
+def pool_avg_backward_gather(d, dx, rows, inv_h, inv_w, b0, b1, kh, kw, sh, sw, pt, pl):
+    """:func:`pool_avg_backward` by gathering, one axis at a time: a window's share ``d / (ny * nx)``
+    factors into a row part and a column part, so each image first sums along the columns the shares of
+    the windows covering each column (``rows``, one row per window row), then each cell of ``dx`` sums the
+    rows of the windows covering its row: ``dx`` is written once, in long contiguous runs, with no zeroing.
 
     Parameters
     ----------
     d : ndarray, shape (m, oh, ow, c)
-        ``d_out``.
-    dx : ndarray, shape (m, h, w, c), zero on entry
-        Images ``b0 .. b1-1`` are written.
+    dx : ndarray, shape (m, h, w, c)
+        Images ``b0 .. b1-1`` are written whole.
+    rows : ndarray, shape (oh, w, c), ``dx``'s dtype
+        Scratch.
+    inv_h, inv_w : ndarray, shapes (oh,) and (ow,)
+        ``1 / ny`` and ``1 / nx``: each window's number of rows and columns inside the image, inverted.
     """
     _, h, w, c = dx.shape
     _, oh, ow, _ = d.shape
     df = d.reshape(d.size)
     dxf = dx.reshape(dx.size)
+    rf = rows.reshape(rows.size)
     for b in range(b0, b1):
         for oy in range(oh):
-            ya = max(oy * sh - pt, 0)
-            yb = min(oy * sh - pt + kh, h)
-            for ox in range(ow):
-                xa = max(ox * sw - pl, 0)
-                xb = min(ox * sw - pl + kw, w)
-                g = ((b * oh + oy) * ow + ox) * c
-                scale = 1.0 / ((yb - ya) * (xb - xa))
-                for y in range(ya, yb):
-                    for xx in range(xa, xb):
-                        dst = ((b * h + y) * w + xx) * c
-                        for t in range(c):
-                            dxf[_u(dst + t)] += df[_u(g + t)] * scale
+            for xx in range(w):
+                # windows ox with ox * sw - pl <= xx < ox * sw - pl + kw
+                ox0 = max(0, (xx + pl - kw + sw) // sw)
+                ox1 = min(ow - 1, (xx + pl) // sw)
+                dst = (oy * w + xx) * c
+                for t in range(c):
+                    rf[_u(dst + t)] = 0.0
+                for ox in range(ox0, ox1 + 1):
+                    g = ((b * oh + oy) * ow + ox) * c
+                    scale = inv_w[ox]
+                    for t in range(c):
+                        rf[_u(dst + t)] += df[_u(g + t)] * scale
+        n = w * c
+        for y in range(h):
+            oy0 = max(0, (y + pt - kh + sh) // sh)
+            oy1 = min(oh - 1, (y + pt) // sh)
+            dst = (b * h + y) * n
+            for t in range(n):
+                dxf[_u(dst + t)] = 0.0
+            for oy in range(oy0, oy1 + 1):
+                scale = inv_h[oy]
+                src = oy * n
+                for t in range(n):
+                    dxf[_u(dst + t)] += rf[_u(src + t)] * scale
 
 
 @nb.njit(**_JIT)

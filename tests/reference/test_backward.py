@@ -106,6 +106,9 @@ def pool_cases(draw):
 @given(pool_cases())
 @example((np.ones((1, 2, 2, 1)), np.ones((1, 3, 3, 1), np.uint8), (2, 2), (1, 1), "max", "valid"))  # ties, overlap
 @example((np.ones((1, 2, 2, 1)), np.arange(9.0).reshape(1, 3, 3, 1), (2, 2), (2, 2), "avg", "same"))
+@example((np.arange(12.0).reshape(1, 2, 3, 2), (np.arange(70) % 3).astype(np.uint8).reshape(1, 5, 7, 2), (2, 2), (2, 2),
+          "max", "valid"))   # tiles with ties, and a last row and column no window covers
+@example((np.arange(24.0).reshape(1, 3, 4, 2), -np.arange(70.0).reshape(1, 5, 7, 2), (2, 2), (2, 2), "max", "same"))
 def test_pool_backward_matches_oracle(case):
     d, x, kshape, stride, mode, padding = case
     got = R.pool_backward(d, x, kshape, stride, mode, padding)
@@ -188,3 +191,23 @@ def test_float32_in_float32_out():
     assert dx.dtype == dk.dtype == db.dtype == np.float32
     assert R.pool_backward(np.ones((2, 2, 2, 3)), x, (2, 2), (2, 2)).dtype == np.float32
     assert R.pool_backward(np.ones((2, 2, 2, 3)), x.astype(np.uint8), (2, 2), (2, 2)).dtype == np.float64
+
+
+@pytest.mark.parametrize("shape, kshape, padding, dilation", [
+    ((2, 6, 7, 16), (3, 3, 16, 5), "same", (1, 1)),
+    ((1, 7, 6, 17), (2, 3, 17, 4), "same", (2, 1)),        # even kernel: the extra zero after
+    ((3, 5, 5, 16), (3, 2, 16, 2), ((1, 2), (0, 3)), (1, 2)),
+    ((2, 4, 5, 20), (1, 1, 20, 3), "valid", (1, 1)),
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_shifted_products_of_wide_inputs_match_the_oracle(shape, kshape, padding, dilation, dtype):
+    """Stride 1 with 16 or more channels takes the shifted-products path (like the forward pass)."""
+    rng = np.random.default_rng(7)
+    x, k = rng.standard_normal(shape).astype(dtype), rng.standard_normal(kshape)
+    d = rng.standard_normal(R.convolve(np.zeros(shape), k, padding, (1, 1), dilation).shape)
+    expected = oracle.conv_backward(d, x, k, padding, (1, 1), dilation)
+    for n in (1, 2):
+        with R.threads(n):
+            got = R.convolve_backward(d, x, k, padding, (1, 1), dilation)
+        for g, e, terms in zip(got, expected, (kshape[0] * kshape[1] * kshape[3], d[..., 0].size, d[..., 0].size)):
+            assert_matches(g, e, x, terms, magnitude(d, x, k))
