@@ -2,23 +2,27 @@
 pooling, and receptive fields. Images are ``(m, h, w, c)``; ``d_out`` is the gradient of a loss with
 respect to the forward call's output, of its shape.
 
-The misconceptions are the mistakes public solutions of CS231n's and DeepLearning.AI's backward exercises
-make in these functions (docs/course.md lists them with how often each was seen). Their predictors run a
-small NumPy model of the backward pass (:func:`_conv_backward`, :func:`_pool_backward`) with the one
-wrong step switched in.
+The misconceptions are the mistakes that public solutions of these exact functions make (about 175 read:
+CS231n's, DeepLearning.AI's C4W1 and Holberton's channels-last conv_backward and pool_backward, and free-form
+numerical gradients), most frequent first; each exercise's list says how often each was seen. Their
+predictors run a small NumPy model of the student's loop (:func:`_conv_backward`, :func:`_pool_backward`)
+with the one wrong step switched in; ideas that show as an exception are told by what was raised.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from typing import NamedTuple
 
 import numpy as np
 
-from ..grading.results import Tier
+from ..grading.results import Stage, Tier
 from ..sandbox.runtime.functions import ScalarFunction
-from .common import (DILATION_IGNORED, IDENTITY_COMPARISON, INPUT_MUTATED, KH_KW_SWAPPED, STRIDE_AXES_SWAPPED,
-                     RAISES, STRIDE_IGNORED, array_misconceptions, every_function, identity_findings, images, kernel, pair,
-                     points)
+from .common import (DILATION_IGNORED, EVEN_KERNEL_SYMMETRIC, IDENTITY_COMPARISON, KH_KW_SWAPPED, PADDING_IGNORED,
+                     RAISES, SAME_KEEPS_INPUT_SIZE, SAME_PLUS_ONE, STRIDE_AXES_SWAPPED, STRIDE_IGNORED,
+                     WINDOW_PAST_PADDED_IMAGE, array_misconceptions, every_function, identity_findings, images, kernel,
+                     pair, points, window_past)
 from .grayscale import STRIDED_PARAMS
 from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, reference, row
 from .pooling import MAX_AVG_SWAPPED, MAX_POOL_ZERO_PADDING
@@ -109,11 +113,12 @@ def _not_restored(call):
     return g.reshape(x.shape)
 
 
-def _in_input_dtype(call):
-    """The central difference on a copy of x in its own dtype: integers cannot hold x + eps, and float32
-    rounds a small eps away."""
+def _in_input_dtype(call, stored=False):
+    """The central difference on a copy of x in its own dtype: integers cannot hold x + eps (truncated
+    toward zero), and float32 rounds a small eps away; ``stored``: the gradient kept in x's integer dtype too
+    (np.zeros_like(x))."""
     f, x, eps = _numgrad_form(call)
-    if x.dtype == np.float64:
+    if x.dtype == np.float64 or stored and x.dtype.kind not in "iu":
         return None
     xp = x.copy().reshape(-1)
     g = np.empty(xp.size)
@@ -125,9 +130,39 @@ def _in_input_dtype(call):
         down = f(xp)
         xp[i] = old
         g[i] = (up - down) / (2 * eps)
-    return g.reshape(x.shape)
+    return g.reshape(x.shape).astype(x.dtype) if stored else g.reshape(x.shape)
 
 
+def _flat_index_raised(call, got, stage):
+    """``explains`` of :data:`FLAT_INDEX`: ``x[i]`` for ``i in range(x.size)`` on an array of two or more
+    dimensions takes a whole row (so the step moves a row at a time), and ``x[x.shape[0]]`` is past the
+    first axis: IndexError."""
+    x = np.asarray(call.args["x"])
+    return (stage == Stage.RUNS and x.ndim > 1 and getattr(got, "type", "") == "IndexError"
+            and "axis 0" in (getattr(got, "message", "") or ""))
+
+
+def _flattened(call):
+    want = call.want
+    return want.reshape(-1) if want.ndim > 1 else None
+
+
+def _one_row(call):
+    want = call.want
+    return want.reshape(1, -1) if want.ndim == 1 else None
+
+
+FLAT_INDEX = Misconception(
+    "flat-index-on-array",
+    "x[i] for i in range(x.size) is one element only when x is 1-D: on a 2-D or larger x it is a whole row "
+    "(and the rows run out: IndexError). Loop over every element with for i in np.ndindex(x.shape), or work "
+    "on a flat copy xf = x.reshape(-1) and reshape the gradient back to x.shape.",
+    functions=("numerical_gradient",), explains=_flat_index_raised)
+FLATTENED = Misconception(
+    "gradient-flattened",
+    "Your gradient does not have x's shape (a flat (x.size,) array, or one row): return one value per element "
+    "of x, in x's shape, e.g. grad = np.zeros(x.shape) filled at each index, or grad.reshape(x.shape).",
+    functions=("numerical_gradient",), predicts=(_flattened, _one_row))
 FORWARD_DIFFERENCE = Misconception(
     "forward-difference",
     "Your estimate is the forward difference (f(x + eps) - f(x)) / eps, whose error shrinks only like eps. "
@@ -150,10 +185,14 @@ NOT_RESTORED = Misconception(
 INPUT_DTYPE = Misconception(
     "gradient-in-input-dtype",
     "You perturbed x in its own dtype: an integer array cannot hold x + eps (it rounds back to x, so the "
-    "gradient is 0), and float32 rounds a small eps away. Work on np.array(x, dtype=np.float64).",
-    functions=("numerical_gradient",), predicts=(_in_input_dtype,))
-_NUMGRAD_MISCONCEPTIONS = (INPUT_DTYPE, NOT_RESTORED, EVERY_ELEMENT, NOT_HALVED, FORWARD_DIFFERENCE) \
-    + every_function("numerical_gradient", identity=False)
+    "gradient is 0), and float32 rounds a small eps away. Work on np.array(x, dtype=np.float64), and allocate "
+    "the gradient as floats (np.zeros(x.shape), not np.zeros_like(x)).",
+    functions=("numerical_gradient",), predicts=(_in_input_dtype, lambda call: _in_input_dtype(call, stored=True)))
+#: Most often seen first: the 1-D loop of "Deep Learning from Scratch" (about 10 of 15 free-form solutions),
+#: CS231n's template kept on integer x, a flat gradient (2 of 15), every element at once (2 sources); the
+#: last three were not seen in student code, but the notebook warns of them.
+_NUMGRAD_MISCONCEPTIONS = (FLAT_INDEX, INPUT_DTYPE, FLATTENED, EVERY_ELEMENT, NOT_RESTORED, NOT_HALVED,
+                           FORWARD_DIFFERENCE) + every_function("numerical_gradient", identity=False)
 
 
 # ============================================================================= receptive_field
@@ -293,12 +332,16 @@ def _pool_form(call: Call):
             pair(v["kernel_shape"]), pair(v["stride"]), v["mode"], v["padding"])
 
 
-def _pool_backward(d, x, ks, st, mode, pad, *, ties=False, assign=None, count_padding=False, zero_pad=False,
-                   upstream=True):
-    """The backward pass of pooling by a loop over windows, with one wrong step switched in: ``ties`` (every
-    tied maximum gets the gradient), ``assign`` ('window': each window's gradient overwrites its whole
-    window; 'cell': it overwrites the cells it gives to), ``count_padding`` (an average over kh * kw),
-    ``zero_pad`` (a max over zero padding), ``upstream=False`` (d_out never multiplied in)."""
+def _pool_backward(d, x, ks, st, mode, pad, *, ties="first", assign=None, count_padding=False, zero_pad=False,
+                   upstream=True, mask_is_max=False, partial=False):
+    """The backward pass of pooling by a loop over windows, with one wrong step switched in: ``ties``
+    ('every': each tied maximum gets the whole gradient; 'split': they share it), ``assign`` ('window': each
+    window's gradient overwrites its whole window; 'cell': it overwrites the cells it gives to),
+    ``count_padding`` (an average over kh * kw), ``zero_pad`` (a max over zero padding), ``upstream=False``
+    (d_out never multiplied in), ``mask_is_max`` (the window's maximum, not a mask, times d_out to every
+    cell). A window cut short by the edge of the padded images makes the student's loop raise
+    (:data:`RAISES`), or, with ``partial``, pool the part of it inside (a mask of the slice's own shape
+    added to a slice of the same shape)."""
     m, h, w, c = x.shape
     oh, ow = d.shape[1:3]
     if pad == "same":
@@ -314,11 +357,18 @@ def _pool_backward(d, x, ks, st, mode, pad, *, ties=False, assign=None, count_pa
             ys, xs = slice(oy * st[0], oy * st[0] + ks[0]), slice(ox * st[1], ox * st[1] + ks[1])
             g = d[:, oy, ox, :] if upstream else np.ones((m, c))
             win = xp[:, ys, xs, :]
-            if win.shape[1:3] != tuple(ks):   # the student's slice is cut short: NumPy refuses to broadcast
-                return RAISES
+            if win.shape[1:3] != tuple(ks):   # the student's slice is cut short by the edge of the padded images
+                if not partial:
+                    return RAISES             # a mask reshaped to (m, kh * kw, c), or a kernel-sized target
+                if win.size == 0:
+                    return None               # np.max of an empty window raises another error
             if mode == "max":
-                if ties:
+                if mask_is_max:
+                    mask = np.broadcast_to(win.max(axis=(1, 2), keepdims=True), win.shape)
+                elif ties != "first":
                     mask = (win == win.max(axis=(1, 2), keepdims=True)).astype(np.float64)
+                    if ties == "split":
+                        mask = mask / mask.sum(axis=(1, 2), keepdims=True)
                 else:
                     flat = win.reshape(m, -1, c)
                     mask = np.zeros_like(flat)
@@ -354,18 +404,76 @@ def _overlaps(d, x, ks, st, mode, pad):
     return st[0] < ks[0] or st[1] < ks[1]
 
 
+def _max_overlaps(d, x, ks, st, mode, pad):
+    return mode == "max" and _overlaps(d, x, ks, st, mode, pad)
+
+
+def _non_square_window(d, x, ks, st, mode, pad):
+    return ks[0] != ks[1]
+
+
+def _non_square_stride(d, x, ks, st, mode, pad):
+    return st[0] != st[1]
+
+
+def _kernel_swapped(d, x, ks, st, mode, pad):
+    return d, x, ks[::-1], st, mode, pad
+
+
+def _stride_swapped(d, x, ks, st, mode, pad):
+    return d, x, ks, st[::-1], mode, pad
+
+
+def _integer_images(call) -> bool:
+    return np.asarray(call.args["images"]).dtype.kind in "iu"
+
+
+def _in_images_dtype(call, got, stage) -> bool:
+    """``explains`` of :data:`GRADIENT_IN_IMAGES_DTYPE`: with integer images, ``+=`` of floats into the gradient
+    array raised NumPy's casting error, or the gradient (d_images) came back in the images' own dtype."""
+    if not _integer_images(call):
+        return False
+    if stage == Stage.RUNS:
+        return (getattr(got, "type", "") in ("UFuncTypeError", "TypeError")
+                and "Cannot cast ufunc" in (getattr(got, "message", "") or ""))
+    part = got[0] if isinstance(got, (tuple, list)) and got else got
+    return (stage == Stage.DTYPE and isinstance(part, np.ndarray)
+            and part.dtype == np.asarray(call.args["images"]).dtype)
+
+
+GRADIENT_IN_IMAGES_DTYPE = Misconception(
+    "gradient-in-images-dtype",
+    "Your gradient array has the images' dtype (np.zeros_like(images), or of the np.pad of them): with uint8 "
+    "images it cannot hold fractions or negative values, so += of a float gradient raises NumPy's casting "
+    "error (and = truncates it). Allocate the gradient as floats: np.zeros(images.shape).")
 EVERY_TIE = Misconception(
     "max-gradient-to-every-tie",
     "Where a window holds its maximum more than once, your mask (window == window.max()) gives the gradient to "
     "every tied cell, so the window passes back more than it received. Give it to the first maximum only "
     "(np.argmax over the flattened window finds it; PyTorch's rule).",
-    functions=("pool_backward",), predicts=(_pool_predict(_has_max, ties=True),))
+    functions=("pool_backward",), predicts=(_pool_predict(_has_max, ties="every"),))
+SPLIT_AMONG_TIES = Misconception(
+    "max-gradient-split-among-ties",
+    "Where a window holds its maximum more than once, you split its gradient among the tied cells (mask / "
+    "mask.sum()). The max took one cell's value, so the whole gradient goes to one cell: the first maximum in "
+    "row-major order (np.argmax over the flattened window).",
+    functions=("pool_backward",), predicts=(_pool_predict(_has_max, ties="split"),))
 OVERLAP_OVERWRITTEN = Misconception(
     "overlap-overwritten",
     "Where windows overlap, your later window overwrites what an earlier one gave (d_images[...] = ...): "
     "every window adds its share, d_images[...] += ..., as each output used those inputs.",
+    functions=("pool_backward",),   # in the max branch (all 16 solutions seen), or in both
+    predicts=(_pool_predict(_max_overlaps, assign="window"), _pool_predict(_max_overlaps, assign="cell"),
+              _pool_predict(_overlaps, assign="window")))
+WINDOW_STRIDE_CONFUSED = Misconception(
+    "window-size-stride-confused",
+    "Your windows mix up the kernel size and the stride: window (i, j) starts at (i * sh, j * sw) and is "
+    "kh x kw, images[:, i * sh:i * sh + kh, j * sw:j * sw + kw], whether or not the windows overlap.",
     functions=("pool_backward",),
-    predicts=(_pool_predict(_overlaps, assign="window"), _pool_predict(_overlaps, assign="cell")))
+    predicts=(_pool_predict(lambda d, x, ks, st, *_: ks != st, lambda d, x, ks, st, mode, pad: (d, x, st, st, mode, pad)),
+              _pool_predict(lambda d, x, ks, st, *_: ks != st, lambda d, x, ks, st, mode, pad: (d, x, ks, ks, mode, pad)),
+              _pool_predict(lambda d, x, ks, st, *_: ks != st, lambda d, x, ks, st, mode, pad: (d, x, ks, ks, mode, pad),
+                            partial=True)))
 AVG_SPREAD_OVER_PADDING = Misconception(
     "avg-gradient-spread-over-padding",
     "Your 'same' average divides each window's gradient by kh * kw, counting the padded cells; the forward "
@@ -379,19 +487,28 @@ UPSTREAM_IGNORED = Misconception(
     "Your gradient is the mask (or the 1 / count share) alone: multiply it by the window's d_out, the "
     "gradient that arrives from above (the chain rule).",
     functions=("pool_backward",), predicts=(_pool_predict(upstream=False),))
+MASK_IS_MAX = Misconception(
+    "mask-is-window-max",
+    "Your mask is the window's maximum value (np.max(window)), so every cell of the window gets max * d_out. "
+    "The mask marks where the maximum is: window == window.max() (then keep the first), 1 there, 0 elsewhere.",
+    functions=("pool_backward",), predicts=(_pool_predict(_has_max, mask_is_max=True),))
 
+#: Most often seen first (of 70 max and 36 average solutions): every tie (48), overwritten overlaps (16), the
+#: gradient in uint8 (7 of 26 Holberton), then stride ignored (2), ties split (2), window and stride mixed up
+#: (2), the maximum as the mask (1); the rest the notebook warns of.
 _POOL_BACKWARD_MISCONCEPTIONS = (
-    EVERY_TIE, OVERLAP_OVERWRITTEN, AVG_SPREAD_OVER_PADDING, MAX_ZERO_PADDED, UPSTREAM_IGNORED,
-    MAX_AVG_SWAPPED.seen(["pool_backward"], [_pool_predict(alter=lambda d, x, ks, st, mode, pad:
-                                                           (d, x, ks, st, "avg" if mode == "max" else "max", pad))]),
+    EVERY_TIE, OVERLAP_OVERWRITTEN, GRADIENT_IN_IMAGES_DTYPE.seen(["pool_backward"], explains=_in_images_dtype),
     STRIDE_IGNORED.seen(["pool_backward"], [_pool_predict(lambda d, x, ks, st, *_: st != (1, 1),
                                                           lambda d, x, ks, st, mode, pad: (d, x, ks, (1, 1), mode, pad))]),
-    KH_KW_SWAPPED.seen(["pool_backward"], [_pool_predict(lambda d, x, ks, *_: ks[0] != ks[1],
-                                                         lambda d, x, ks, st, mode, pad: (d, x, ks[::-1], st, mode, pad))]),
-    STRIDE_AXES_SWAPPED.seen(["pool_backward"], [_pool_predict(lambda d, x, ks, st, *_: st[0] != st[1],
-                                                               lambda d, x, ks, st, mode, pad: (d, x, ks, st[::-1], mode, pad))]),
+    SPLIT_AMONG_TIES, WINDOW_STRIDE_CONFUSED, MASK_IS_MAX, AVG_SPREAD_OVER_PADDING, MAX_ZERO_PADDED, UPSTREAM_IGNORED,
+    MAX_AVG_SWAPPED.seen(["pool_backward"], [_pool_predict(alter=lambda d, x, ks, st, mode, pad:
+                                                           (d, x, ks, st, "avg" if mode == "max" else "max", pad))]),
+    KH_KW_SWAPPED.seen(["pool_backward"], [_pool_predict(_non_square_window, _kernel_swapped, partial=partial)
+                                           for partial in (False, True)]),
+    STRIDE_AXES_SWAPPED.seen(["pool_backward"], [_pool_predict(_non_square_stride, _stride_swapped, partial=partial)
+                                                 for partial in (False, True)]),
     IDENTITY_COMPARISON.seen(["pool_backward"], static=identity_findings),
-) + array_misconceptions("pool_backward")
+) + array_misconceptions("pool_backward") + (WINDOW_PAST_PADDED_IMAGE.seen(["pool_backward"], explains=window_past),)
 
 
 # ========================================================================== convolve_backward
@@ -429,6 +546,10 @@ def _conv_backward_public():
                   dilation=(2, 2)),
         _conv_row("uint8-batch-of-3", "uint8 images, a batch of 3: d_bias sums over the batch too", rng,
                   images(rng, (3, 5, 5, 1), np.uint8), kernel(rng, (3, 3, 1, 2)), padding="valid"),
+        # added after the first seven
+        _conv_row("same-stride-2", "'same' at stride 2 on 8x7 images: no zero above, one below (the total is "
+                  "odd); one zero each side of the columns", rng, images(rng, (1, 8, 7, 2)), kernel(rng, (3, 3, 2, 2)),
+                  stride=(2, 2)),
     ]
 
 
@@ -448,7 +569,20 @@ def _conv_backward_hidden(rng):
     ]
 
 
-def _conv_form(call: Call):
+class _ConvForm(NamedTuple):
+    """A convolve_backward case as the model reads it: the arrays in float64, the padding as (before, after)
+    zeros per axis (``pads``), and the ``padding`` argument as given."""
+
+    d: np.ndarray
+    x: np.ndarray
+    k: np.ndarray
+    pads: tuple
+    stride: tuple
+    dilation: tuple
+    padding: object
+
+
+def _conv_form(call: Call) -> _ConvForm:
     v = call.args
     d, x, k = (np.asarray(v[n], dtype=np.float64) for n in ("d_out", "images", "kernels"))
     padding, stride, dilation = v["padding"], pair(v["stride"]), pair(v["dilation"])
@@ -457,18 +591,23 @@ def _conv_form(call: Call):
         p = padding if isinstance(padding, str) else padding[axis]
         g = reference("axis_geometry")(x.shape[1 + axis], k.shape[axis], p, stride[axis], dilation[axis])
         pads.append((g.before, g.after))
-    return d, x, k, pads, stride, dilation
+    return _ConvForm(d, x, k, tuple(pads), stride, dilation, padding)
 
 
 def _conv_backward(d, x, k, pads, stride, dilation, *, image_stride=None, flip_for_images=False):
-    """(padded d_images, d_kernels, d_bias) by a loop over the kernel's taps, with one wrong step switched in:
-    ``image_stride`` (d_images scattered with another stride), ``flip_for_images`` (d_images scattered
-    through the flipped kernel: d_out correlated with the kernel as it is)."""
+    """(padded d_images, d_kernels, d_bias) as the student's loop over d_out's positions computes them, with
+    the images padded by ``pads``: output (y, x) read the window from (y * sh, x * sw) of the padded images
+    (tap (i, j) at (i * dh, j * dw) from there), so d_out[y, x] goes back there. One wrong step may be
+    switched in: ``image_stride`` (d_images scattered with another stride), ``flip_for_images`` (d_images
+    scattered through the flipped kernel: d_out correlated with the kernel as it is). :data:`RAISES` where
+    the last window runs past the padded images (the slice is cut short and NumPy refuses to broadcast)."""
     (t, b), (l, r) = pads
     xp = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
     oh, ow = d.shape[1:3]
     kh, kw = k.shape[:2]
     (sh, sw), (dh, dw) = stride, dilation
+    if (oh - 1) * sh + (kh - 1) * dh + 1 > xp.shape[1] or (ow - 1) * sw + (kw - 1) * dw + 1 > xp.shape[2]:
+        return RAISES
     ish, isw = image_stride or stride
     kk = k[::-1, ::-1] if flip_for_images else k
     dxp, dk = np.zeros_like(xp), np.zeros_like(k)
@@ -486,96 +625,263 @@ def _crop(dxp, pads, shape):
     return dxp[:, t:t + shape[1], l:l + shape[2]]
 
 
-def _conv_predict(test=lambda form: True, wrong=None, **how):
-    """A predictor: the right gradients from :func:`_conv_backward` with ``how``, passed through
-    ``wrong(form, (d_images, d_kernels, d_bias), d_images padded)``."""
+def _conv_predict(test=lambda form: True, wrong=None, alter=None, **how):
+    """A predictor: the gradients from :func:`_conv_backward` with ``how``, of the case as the student sees
+    it (``alter(form)``: their own padding, stride or dilation), cropped by their padding's ``before``, passed
+    through ``wrong(form, (d_images, d_kernels, d_bias), d_images padded)``."""
     def predict(call):
         form = _conv_form(call)
         if not test(form):
             return None
-        d, x, k, pads, stride, dilation = form
-        dxp, dk, db = _conv_backward(*form, **how)
-        right = (_crop(dxp, pads, x.shape), dk, db)
+        form = alter(form) if alter else form
+        out = _conv_backward(*form[:6], **how)
+        if out is RAISES:
+            return RAISES
+        dxp, dk, db = out
+        right = (_crop(dxp, form.pads, form.x.shape), dk, db)
         return wrong(form, right, dxp) if wrong else right
     return predict
 
 
 def _padded(form):
-    return any(p for axis in form[3] for p in axis)
+    return any(p for axis in form.pads for p in axis)
 
 
 def _asymmetric(form):
-    return any(a != b for a, b in form[3])
+    return any(a != b for a, b in form.pads)
 
 
 def _strided(form):
-    return form[4] != (1, 1)
+    return form.stride != (1, 1)
 
 
+def _same(form):
+    return isinstance(form.padding, str) and form.padding == "same"
+
+
+def _explicit_padding(form):
+    return not isinstance(form.padding, str) and _padded(form)
+
+
+def _axes(form):
+    """(n, k_eff, s, Keras' total of zeros) per spatial axis."""
+    out = []
+    for a in (0, 1):
+        n, k_eff, s = form.x.shape[1 + a], (form.k.shape[a] - 1) * form.dilation[a] + 1, form.stride[a]
+        out.append((n, k_eff, s, max((-(-n // s) - 1) * s + k_eff - n, 0)))
+    return out
+
+
+def _student_same(rule, when=_same):
+    """``alter``: 'same' padded by the student's ``rule(n, k_eff, s, total) -> (before, after)`` per axis."""
+    def alter(form):
+        return form._replace(pads=tuple(rule(*axis) for axis in _axes(form)))
+    return _conv_predict(when, alter=alter)
+
+
+def _odd_total(form):
+    return _same(form) and any(total % 2 for *_, total in _axes(form))
+
+
+def _same_strided(form):
+    return _same(form) and _strided(form)
+
+
+#: The 'same' padding of the Holberton solutions (26 of 26 pad symmetrically), per axis.
+_PLUS_ONE = _student_same(lambda n, k, s, total: (((n - 1) * s + k - n) // 2 + 1,) * 2)
+_SPLIT_FLOOR = _student_same(lambda n, k, s, total: (total // 2,) * 2, _odd_total)
+_SPLIT_CEIL = _student_same(lambda n, k, s, total: (-(-total // 2),) * 2, _odd_total)
+_INPUT_SIZE_CEIL = _student_same(lambda n, k, s, total: (-(-((n - 1) * s + k - n) // 2),) * 2, _same_strided)
+_INPUT_SIZE_FLOOR = _student_same(lambda n, k, s, total: (((n - 1) * s + k - n) // 2,) * 2, _same_strided)
+
+
+def _undilated(keras_pads):
+    """``alter``: taps side by side (dilation 1); the 'same' zeros worked out for the undilated kernel, or
+    those of the dilated one (``keras_pads``)."""
+    def alter(form):
+        if _same(form) and not keras_pads:
+            pads = tuple(reference("same_padding")(n, k, s) for n, k, s in
+                         zip(form.x.shape[1:3], form.k.shape[:2], form.stride))
+            form = form._replace(pads=pads)
+        return form._replace(dilation=(1, 1))
+    return _conv_predict(lambda f: f.dilation != (1, 1), alter=alter)
+
+
+def _slice_length(n, start, stop):
+    return len(range(n)[start:stop])
+
+
+def _minus_crop(form, padded, ends):
+    """``padded[:, t:-t, l:-l]`` (``ends`` 'before') or ``padded[:, t:-b, l:-r]`` ('after'), with Python's
+    meaning of -0: an empty axis."""
+    (t, b), (l, r) = form.pads
+    b, r = (t, l) if ends == "before" else (b, r)
+    return padded[:, t:-b, l:-r]
+
+
+def _close(got, pred, terms) -> bool:
+    from ..grading.compare import close_enough
+
+    return (isinstance(got, np.ndarray) and isinstance(pred, np.ndarray) and got.shape == pred.shape
+            and got.dtype.kind in "biuf"
+            and bool(close_enough(got, pred, terms, 1.0 + float(np.max(np.abs(pred), initial=0))).all()))
+
+
+def _scattered_past(got) -> bool:
+    """Whether an error is NumPy refusing ``padded[:, y:y + kh, x:x + kw] += ...`` where the slice of the padded
+    gradient is cut short by its edge: the window ran past it (the backward loop's form of a window past the
+    padded image, which :func:`~.common.window_error` knows in the forward loop's forms)."""
+    return (getattr(got, "type", "") == "ValueError"
+            and "non-broadcastable output operand" in (getattr(got, "message", "") or ""))
+
+
+def _window_past(call, got, stage) -> bool:
+    return window_past(call, got, stage) or (stage == Stage.RUNS and _scattered_past(got))
+
+
+def _keepdims_tolerant(predicts, also=None):
+    """``explains`` for an idea of convolve_backward told by ``predicts``: also when d_bias came back with
+    keepdims' shape (1, 1, 1, nc) (nearly every channels-last solution: the two mistakes come together), a
+    prediction matching once d_bias is read as (nc,); where a prediction is that the loop raises, the error
+    of a gradient slice cut short (:func:`_scattered_past`); and ``also(call, got, stage)``."""
+    def explains(call, got, stage) -> bool:
+        if also is not None and also(call, got, stage):
+            return True
+        if stage == Stage.RUNS and _scattered_past(got):
+            from ..grading.diagnose import prediction
+
+            return any(prediction(predict, call) is RAISES for predict in predicts)
+        want = call.want
+        if (stage not in (Stage.NDARRAY, Stage.SHAPE, Stage.DTYPE, Stage.VALUES) or not isinstance(want, tuple)
+                or not isinstance(got, (tuple, list)) or len(got) != 3 or not isinstance(got[2], np.ndarray)
+                or got[2].shape != (1, 1, 1) + np.shape(want[2])):
+            return False
+        from ..grading.compare import part_terms
+        from ..grading.diagnose import prediction
+
+        fixed = (got[0], got[1], got[2].reshape(-1))
+        for predict in predicts:
+            value = prediction(predict, call)
+            if isinstance(value, tuple) and len(value) == 3 and all(
+                    _close(g, v, part_terms(call.case, i)) for i, (g, v) in enumerate(zip(fixed, value))):
+                return True
+        return False
+    return explains
+
+
+def _conv_idea(idea: Misconception, predicts=(), explains=None) -> Misconception:
+    """``idea`` as convolve_backward shows it, told by ``predicts`` (with or without a keepdims d_bias) or
+    ``explains``."""
+    return idea.seen(["convolve_backward"], predicts, explains=_keepdims_tolerant(predicts, explains))
+
+
+_BROADCAST_INTO = re.compile(r"from shape \(([0-9, ]*)\) into shape \(([0-9, ]*)\)")
+
+
+def _crop_raised(call, got, stage) -> bool:
+    """``explains`` of :data:`EMPTY_CROP` in the per-image form ``d_images[i] = padded[i, t:-t, l:-l]``: NumPy
+    refused to broadcast the crop (empty where a pad is 0, one too long where 'same' put the extra zero after)
+    into the image's shape."""
+    if stage != Stage.RUNS or getattr(got, "type", "") != "ValueError":
+        return False
+    found = _BROADCAST_INTO.search(getattr(got, "message", "") or "")
+    if not found:
+        return False
+    src, dst = (tuple(int(v) for v in text.replace(" ", "").split(",") if v) for text in found.groups())
+    form = _conv_form(call)
+    _, h, w, _ = form.x.shape
+    (t, b), (l, r) = form.pads
+    crops = {(_slice_length(h + t + b, t, -e), _slice_length(w + l + r, l, -f)) for e, f in ((t, l), (b, r))}
+    return len(src) >= 3 and len(dst) >= 3 and dst[-3:-1] == (h, w) and src[-3:-1] in crops - {(h, w)}
+
+
+EMPTY_CROP = Misconception(
+    "crop-minus-zero",
+    "Your crop padded[:, p:-p] goes wrong where a pad is 0 (-0 is 0, so p:-0 is empty: 'valid', a 1x1 kernel, "
+    "the top of an even 'same' kernel) and where 'same' put one more zero after than before. Crop by position: "
+    "padded[:, top:top + h, left:left + w].")
+D_BIAS_KEEPDIMS = Misconception(
+    "d-bias-keepdims",
+    "Your d_bias has shape (1, 1, 1, nc) (keepdims=True, or np.zeros((1, 1, 1, nc))): the bias is a vector of "
+    "nc values, so its gradient is too: d_out.sum(axis=(0, 1, 2)), shape (nc,).")
+HARDCODED_CROP = Misconception(
+    "crop-hardcoded-one",
+    "Your crop is padded[:, 1:-1, 1:-1] whatever the padding: it is right only for one zero on every side. "
+    "Crop the zeros this call added: padded[:, top:top + h, left:left + w].")
 D_BIAS_BATCH = Misconception(
     "d-bias-not-summed-over-batch",
     "d_bias is the sum of d_out over every position of every image, d_out.sum(axis=(0, 1, 2)): each image "
-    "of the batch used the same bias. Yours leaves out the batch (the first image only, or the mean).",
-    functions=("convolve_backward",),
-    predicts=(_conv_predict(lambda f: f[0].shape[0] > 1, lambda f, r, p: (r[0], r[1], f[0][0].sum(axis=(0, 1)))),
-              _conv_predict(lambda f: f[0].shape[0] > 1, lambda f, r, p: (r[0], r[1], f[0].sum(axis=(1, 2)))),
-              _conv_predict(lambda f: f[0].shape[0] > 1, lambda f, r, p: (r[0], r[1], r[2] / f[0].shape[0]))))
+    "of the batch used the same bias. Yours leaves out the batch (the first image only, or the mean).")
 D_BIAS_FORGOTTEN = Misconception(
     "d-bias-forgotten",
-    "d_bias is missing or zero: the layer adds a bias to every output, so dL/d(bias) = d_out.sum(axis=(0, 1, 2)).",
-    functions=("convolve_backward",), predicts=(_conv_predict(wrong=lambda f, r, p: (r[0], r[1], np.zeros_like(r[2]))),
-                                                _conv_predict(wrong=lambda f, r, p: (r[0], r[1]))))
+    "d_bias is missing or zero: the layer adds a bias to every output, so dL/d(bias) = d_out.sum(axis=(0, 1, 2)).")
 D_KERNELS_FLIPPED = Misconception(
     "d-kernels-flipped",
     "Your d_kernels is flipped: the forward pass is a cross-correlation, so d_kernels[i, j] sums the window "
-    "at offset (i, j) (times d_out) as it is; no flip.",
-    functions=("convolve_backward",),
-    predicts=(_conv_predict(wrong=lambda f, r, p: (r[0], r[1][::-1, ::-1], r[2])),))
+    "at offset (i, j) (times d_out) as it is; no flip.")
 D_IMAGES_NOT_FLIPPED = Misconception(
     "d-images-kernel-not-flipped",
     "Your d_images slides the kernel over d_out without flipping it. Each output sent its gradient back "
     "through the kernel tap that touched each input, so d_images is d_out correlated with the flipped kernel "
-    "(or: scatter d_out[y, x] * kernels[i, j] back to (y * s + i, x * s + j)).",
-    functions=("convolve_backward",), predicts=(_conv_predict(flip_for_images=True),))
+    "(or: scatter d_out[y, x] * kernels[i, j] back to (y * s + i, x * s + j)).")
 STRIDE_IGNORED_IN_D_IMAGES = Misconception(
     "stride-ignored-in-d-images",
     "d_images ignores the stride: output (y, x) read the window at (y * sh, x * sw), so its gradient goes back "
-    "there, not to (y, x).",
-    functions=("convolve_backward",), predicts=(_conv_predict(_strided, image_stride=(1, 1)),))
+    "there, not to (y, x).")
 NOT_CROPPED = Misconception(
     "padding-not-cropped",
     "Your d_images has the padded shape: the padded cells are not inputs, so crop the gradient of the padded "
-    "images back to (m, h, w, c) (drop `before` rows and columns at the top and left).",
-    functions=("convolve_backward",), predicts=(_conv_predict(_padded, lambda f, r, p: (p, r[1], r[2])),))
+    "images back to (m, h, w, c) (drop `before` rows and columns at the top and left), for explicit padding "
+    "as for 'same'.")
 CROPPED_WRONG_SIDE = Misconception(
     "crop-wrong-side",
     "The crop is on the wrong side: with an odd total the extra zero of 'same' padding is after (below and "
-    "right), so d_images = padded[:, before:before + h, left:left + w], not from the other end.",
-    functions=("convolve_backward",),
-    predicts=(_conv_predict(_asymmetric, lambda f, r, p: (
-        p[:, f[3][0][1]:f[3][0][1] + f[1].shape[1], f[3][1][1]:f[3][1][1] + f[1].shape[2]], r[1], r[2])),))
-EMPTY_CROP = Misconception(
-    "crop-minus-zero",
-    "padded[:, p:-p] is empty when p is 0 (-0 is 0): crop with padded[:, top:top + h, left:left + w].",
-    functions=("convolve_backward",),
-    predicts=(_conv_predict(lambda f: not _padded(f), lambda f, r, p: (p[:, 0:0, 0:0], r[1], r[2])),))
+    "right), so d_images = padded[:, before:before + h, left:left + w], not from the other end.")
 CHANNEL_AXES_SWAPPED = Misconception(
     "d-kernels-channel-axes-swapped",
     "d_kernels has the kernels' shape (kh, kw, c, nc): input channel third, filter last. Yours has the two "
-    "swapped.", functions=("convolve_backward",),
-    predicts=(_conv_predict(lambda f: f[2].shape[2] != f[2].shape[3],
-                            lambda f, r, p: (r[0], np.ascontiguousarray(r[1].transpose(0, 1, 3, 2)), r[2])),))
+    "swapped.")
 
 
-def _integer(form):
-    return np.asarray(form[1]).dtype.kind in "iu"
+def _d_bias(value):
+    return lambda f, r, p: (r[0], r[1], value(f, r))
 
 
+#: Most often seen first (69 solutions): the p:-p crop (46), d_bias of shape (1, 1, 1, nc) (34 of 35
+#: channels-last), symmetric 'same' padding (26 of 26 Holberton: 13 with + 1, 11 ceil, 2 floor), the gradient
+#: in uint8 (6 of 26), explicit padding not cropped (2 of 3), the 1:-1 crop (2), stride ignored (1); the rest
+#: were seen outside these courses (the flips), or the notebook warns of them.
 _CONV_BACKWARD_MISCONCEPTIONS = (
-    D_BIAS_BATCH, D_BIAS_FORGOTTEN, D_KERNELS_FLIPPED, D_IMAGES_NOT_FLIPPED, STRIDE_IGNORED_IN_D_IMAGES,
-    CROPPED_WRONG_SIDE, EMPTY_CROP, NOT_CROPPED, CHANNEL_AXES_SWAPPED,
+    _conv_idea(EMPTY_CROP, [_conv_predict(wrong=lambda f, r, p: (_minus_crop(f, p, "before"), r[1], r[2])),
+                            _conv_predict(wrong=lambda f, r, p: (_minus_crop(f, p, "after"), r[1], r[2]))],
+               _crop_raised),
+    D_BIAS_KEEPDIMS.seen(["convolve_backward"], [_conv_predict(wrong=_d_bias(lambda f, r: r[2].reshape(1, 1, 1, -1)))]),
+    _conv_idea(SAME_PLUS_ONE, [_PLUS_ONE]),
+    _conv_idea(EVEN_KERNEL_SYMMETRIC, [_SPLIT_FLOOR, _SPLIT_CEIL]),
+    _conv_idea(SAME_KEEPS_INPUT_SIZE, [_INPUT_SIZE_CEIL, _INPUT_SIZE_FLOOR]),
+    _conv_idea(GRADIENT_IN_IMAGES_DTYPE, explains=_in_images_dtype),
+    _conv_idea(NOT_CROPPED, [_conv_predict(_padded, lambda f, r, p: (p, r[1], r[2])),
+                             _conv_predict(_explicit_padding, lambda f, r, p: (p, r[1], r[2]))]),
+    _conv_idea(HARDCODED_CROP, [_conv_predict(wrong=lambda f, r, p: (p[:, 1:-1, 1:-1], r[1], r[2]))]),
+    _conv_idea(STRIDE_IGNORED, [_conv_predict(_strided, alter=lambda f: f._replace(stride=(1, 1)))]),
+    _conv_idea(STRIDE_IGNORED_IN_D_IMAGES, [_conv_predict(_strided, image_stride=(1, 1))]),
+    _conv_idea(DILATION_IGNORED, [_undilated(False), _undilated(True)]),
+    _conv_idea(PADDING_IGNORED, [_conv_predict(_padded, alter=lambda f: f._replace(pads=((0, 0), (0, 0))))]),
+    _conv_idea(D_BIAS_BATCH, [
+        _conv_predict(lambda f: f.d.shape[0] > 1, _d_bias(lambda f, r: f.d[0].sum(axis=(0, 1)))),
+        _conv_predict(lambda f: f.d.shape[0] > 1, lambda f, r, p: (r[0], r[1], f.d.sum(axis=(1, 2)))),
+        _conv_predict(lambda f: f.d.shape[0] > 1, _d_bias(lambda f, r: r[2] / f.d.shape[0]))]),
+    D_BIAS_FORGOTTEN.seen(["convolve_backward"], [_conv_predict(wrong=_d_bias(lambda f, r: np.zeros_like(r[2]))),
+                                                  _conv_predict(wrong=lambda f, r, p: (r[0], r[1]))]),
+    _conv_idea(D_KERNELS_FLIPPED, [_conv_predict(wrong=lambda f, r, p: (r[0], r[1][::-1, ::-1], r[2]))]),
+    _conv_idea(D_IMAGES_NOT_FLIPPED, [_conv_predict(flip_for_images=True)]),
+    _conv_idea(CROPPED_WRONG_SIDE, [_conv_predict(_asymmetric, lambda f, r, p: (
+        p[:, f.pads[0][1]:f.pads[0][1] + f.x.shape[1], f.pads[1][1]:f.pads[1][1] + f.x.shape[2]], r[1], r[2]))]),
+    _conv_idea(CHANNEL_AXES_SWAPPED, [_conv_predict(lambda f: f.k.shape[2] != f.k.shape[3], lambda f, r, p: (
+        r[0], np.ascontiguousarray(r[1].transpose(0, 1, 3, 2)), r[2]))]),
     IDENTITY_COMPARISON.seen(["convolve_backward"], static=identity_findings),
-) + every_function("convolve_backward", identity=False)
+) + every_function("convolve_backward", identity=False) + (
+    WINDOW_PAST_PADDED_IMAGE.seen(["convolve_backward"], explains=_window_past),)
 
 
 def _conv_backward_terms(values: dict) -> tuple[int, int, int]:

@@ -131,7 +131,8 @@ def window_error(error) -> bool:
         axis = re.search(r"axis (\d+)", message)
         return axis is None or axis[1] in ("1", "2")
     return kind == "ValueError" and any(word in message for word in ("could not be broadcast", "shape mismatch",
-                                                                     "could not broadcast"))
+                                                                     "could not broadcast",
+                                                                     "non-broadcastable output operand"))
 
 
 def right_number_wrong_type(call: Call, got, stage) -> bool:

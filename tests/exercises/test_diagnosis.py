@@ -86,8 +86,27 @@ def _identity_source(exercise, compared="'same'"):
             f"    return None\n")
 
 
+def _cast_error_on_integer_images(case, want):
+    """``np.zeros_like(images)`` on uint8 images, then ``+=`` of a float gradient: NumPy refuses the cast."""
+    dtype = np.asarray(case.named["images"]).dtype
+    if dtype.kind in "iu":
+        return ErrorRecord("UFuncTypeError", f"Cannot cast ufunc 'add' output from dtype('float64') to "
+                                             f"dtype('{dtype}') with casting rule 'same_kind'")
+    return want
+
+
+def _rows_run_out(case, want):
+    """``for i in range(x.size): x[i]``: a whole row each time, then past the first axis."""
+    x = np.asarray(case.named["x"])
+    if x.ndim > 1:
+        return ErrorRecord("IndexError", f"index {x.shape[0]} is out of bounds for axis 0 with size {x.shape[0]}")
+    return want
+
+
 #: How a student holding each idea without a predictor answers: (reply, source or None).
 WITHOUT_PREDICTOR = {
+    "gradient-in-images-dtype": lambda e: (_cast_error_on_integer_images, None),
+    "flat-index-on-array": lambda e: (_rows_run_out, None),
     "same-keeps-input-size": lambda e: (_keeps_input_size, None),
     "input-mutated": lambda e: (_mutating, None),
     "window-past-padded-image": lambda e: (lambda case, want: RAISES, None),
@@ -322,3 +341,45 @@ def test_a_prediction_of_a_raise_matches_only_a_window_error():
         outcome = Outcome(False, error=error)
         (evidence,) = judge(exercise, case, want, outcome)[1]
         assert ("window-past-padded-image" in evidence.explains) == named, (error, evidence)
+
+
+# --------------------------------------------------------------------------------- the backward passes
+
+def test_a_keepdims_d_bias_does_not_hide_the_other_mistake_of_convolve_backward(tmp_path):
+    """34 of 35 channels-last solutions return d_bias as (1, 1, 1, nc), whatever else they get wrong: both
+    ideas are named, each for the cases it explains."""
+    exercise = registry.get("convolve_backward")
+    crop = from_predictor(exercise.misconception("crop-minus-zero").predicts[0])
+
+    def both(case, want):
+        d_images, d_kernels, d_bias = crop(case, want)
+        return d_images, d_kernels, d_bias.reshape(1, 1, 1, -1)
+
+    a = analyse(exercise, _evidence(exercise, both))
+    assert set(a.primary) == {"crop-minus-zero", "d-bias-keepdims"}, a
+    assert not a.unexplained, a
+
+
+def test_a_gradient_kept_in_the_images_uint8_dtype_is_named_whether_it_raises_or_truncates(tmp_path):
+    """``np.zeros_like(images)``: ``+=`` raises NumPy's casting error; ``=`` stores the gradient truncated (and
+    wrapped) in uint8."""
+    exercise = registry.get("pool_backward")
+
+    def assigned(case, want):
+        images = np.asarray(case.named["images"])
+        return want.astype(images.dtype) if images.dtype.kind in "iu" else want
+
+    for reply in (assigned, _cast_error_on_integer_images):
+        result = grade(exercise, reply, tmp_path)
+        assert result.diagnoses[:1] == ["gradient-in-images-dtype"], (reply.__name__, result.diagnoses)
+
+
+def test_a_gradient_slice_cut_short_is_a_window_past_the_padded_image():
+    """In the backward loop the window's slice of the padded gradient is the target of ``+=``: NumPy says
+    "non-broadcastable output operand" where the forward loop's product says "could not be broadcast"."""
+    exercise = registry.get("convolve_backward")
+    case = next(c for c in public_cases(exercise) if c.id == "same-even-kernel")
+    outcome = Outcome(False, error=ErrorRecord("ValueError", "non-broadcastable output operand with shape "
+                                                             "(1,2,1,2) doesn't match the broadcast shape (1,2,2,2)"))
+    (evidence,) = judge(exercise, case, expected(case), outcome)[1]
+    assert {"even-kernel-symmetric-padding", "window-past-padded-image"} <= set(evidence.explains), evidence
