@@ -17,7 +17,12 @@ from .. import reference as R
 __all__ = ["sample_photo", "classic_example", "sliding_window", "slider", "feature_maps", "zero_padding",
            "dilated_taps", "stride_grid", "channels_picture", "pooling", "downsampling", "cnn_shapes",
            "small_cnn_table", "transpose_scatter", "speed_plot", "einsum_speeds", "yours_or_reference",
-           "reference_stand_in", "answered", "caption", "sample_photo_rgb", "KERNELS"]
+           "reference_stand_in", "answered", "caption", "sample_photo_rgb", "KERNELS",
+           # notebook 7
+           "step_size_errors", "kernel_gradient", "image_gradient", "pool_gradient", "gradient_check", "learn_kernel",
+           # notebook 8
+           "receptive_field_growth", "architecture_costs", "training_curves", "confusion_matrix", "learned_filters",
+           "shift_equivariance", "train_digits"]
 
 _WINDOW = "#d1242f"
 _PAD = "#d0d7de"
@@ -735,3 +740,633 @@ def failed_case_html(want: np.ndarray, got, case=None) -> str | None:
     if all(0 < p.shape[0] <= SMALL_PLANE and 0 < p.shape[1] <= SMALL_PLANE for _, p, _ in grids):
         parts.append(values_html(grids, label))
     return "".join(parts) or None
+
+
+# ---------------------------------------------------------------------------------- lesson 7
+
+
+def _signed(a) -> dict:
+    """coolwarm around 0 for a grid of signed numbers (gradients), as the sliding window's products."""
+    lim = float(np.nanmax(np.abs(a))) if np.size(a) else 0.0
+    return {"cmap": "coolwarm", "vmin": -lim - 1, "vmax": lim + 1}
+
+
+def _who(fn) -> str:
+    """Whose function a lesson picture ran: the student's, or the reference's stand-in."""
+    return "the reference's (stand-in)" if isinstance(fn, StandIn) else "yours"
+
+
+def step_size_errors(n: int = 50, seed: int = 0):
+    """The error of a finite-difference derivative against the step ``eps``: forward and central differences
+    in float64, central differences in float32, for one partial derivative of ``f(x) = sum(w * tanh(x))``
+    (``n`` values, known exact derivative). The caption gives each method's smallest error and its step."""
+    plt = _plt()
+    rng = np.random.default_rng(seed)
+    x, w = rng.standard_normal(n), rng.uniform(0.5, 2.0, n)
+    exact = w[0] * (1 - np.tanh(x[0]) ** 2)
+
+    def f(v):   # computed in v's dtype
+        return np.sum(w.astype(v.dtype) * np.tanh(v))
+
+    def moved(v, delta):
+        u = v.copy()
+        u[0] += delta
+        return u
+
+    steps = np.logspace(-13, -1, 25)
+    x32 = x.astype(np.float32)
+    errors = {"central, float64": [], "forward, float64": [], "central, float32": []}
+    for eps in steps:
+        up, down = f(moved(x, eps)), f(moved(x, -eps))
+        errors["central, float64"].append(abs((up - down) / (2 * eps) - exact))
+        errors["forward, float64"].append(abs((up - f(x)) / eps - exact))
+        e32 = np.float32(eps)
+        errors["central, float32"].append(abs(float(f(moved(x32, e32)) - f(moved(x32, -e32))) / (2 * eps) - exact))
+    errors = {label: np.maximum(np.array(e), 1e-17) for label, e in errors.items()}   # an exact hit: no log(0)
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for (label, e), style, colour in zip(errors.items(), ("o-", "s--", "^-"), ("#0969da", "#bf8700", "#1a7f37")):
+        ax.loglog(steps, e, style, ms=4, label=label, color=colour)   # the lesson calls float32 "the green curve"
+    ax.axvline(1e-6, color="#57606a", lw=0.8, ls=":")
+    ax.text(1e-6, ax.get_ylim()[1], " eps=1e-6", fontsize=7, va="top", color="#57606a")
+    ax.set_xlabel("step eps")
+    ax.set_ylabel("|estimate - exact derivative|")
+    ax.legend(fontsize=8)
+    fig._convcourse_errors = {"steps": steps, **errors}
+    c, fw, c32 = (float(e[np.argmin(np.abs(np.log10(steps) + 6))]) for e in errors.values())
+    return caption(fig, f"At eps=1e-6 the error is {c:.0e} (central), {fw:.0e} (forward), {c32:.0e} (central in "
+                        "float32); left of each curve's lowest point, rounding error grows.")
+
+
+def kernel_gradient(image: np.ndarray, d_out: np.ndarray, i: int = 0, j: int = 0, kernel_shape=(3, 3)):
+    """``d_kernels[i, j]`` of a 'valid' grayscale layer, by hand: the block of pixels tap ``(i, j)`` met (one
+    per output), times ``d_out``, summed; the taps done so far (computed by the reference's
+    ``convolve_backward``).
+
+    Parameters
+    ----------
+    image : ndarray, shape (h, w)
+    d_out : ndarray, shape (h - kh + 1, w - kw + 1)
+    i, j : int
+        The tap.
+    """
+    plt = _plt()
+    kh, kw = kernel_shape
+    oh, ow = d_out.shape
+    if image.shape != (oh + kh - 1, ow + kw - 1):
+        raise ValueError(f"kernel_gradient: a {image.shape[0]}x{image.shape[1]} image and a {kh}x{kw} kernel give "
+                         f"a {image.shape[0] - kh + 1}x{image.shape[1] - kw + 1} output; d_out is {oh}x{ow}")
+    if not (0 <= i < kh and 0 <= j < kw):
+        raise ValueError(f"kernel_gradient: tap ({i}, {j}) is outside the {kh}x{kw} kernel")
+    dk = R.convolve_backward(d_out[None, :, :, None].astype(float), image[None, :, :, None].astype(float),
+                             np.zeros((kh, kw, 1, 1)), "valid")[1][:, :, 0, 0]
+    products = image[i:i + oh, j:j + ow] * d_out + 0.0
+    shown = np.full(dk.shape, np.nan)
+    shown.flat[:i * kw + j + 1] = dk.flat[:i * kw + j + 1]
+    fig, axes = plt.subplots(1, 4, figsize=(12.5, 3.4))
+    _grid(axes[0], image, f"image, tap ({i}, {j})'s block in red")
+    _box(axes[0], i, j, oh, ow)
+    _grid(axes[1], d_out, "d_out = dL/d(output)", **_signed(d_out))
+    _grid(axes[2], products, "block x d_out", **_signed(products))
+    _grid(axes[3], np.nan_to_num(shown, nan=0.0), "d_kernels so far", mask=np.isnan(shown), **_signed(dk))
+    _box(axes[3], i, j, 1, 1)
+    return caption(fig, f"d_kernels[{i}, {j}] = sum of the {products.size} products = {dk[i, j]:g}: tap ({i}, {j}) met "
+                        "one pixel in each output's window, weighted here by that output's d_out.")
+
+
+def image_gradient(d_out: np.ndarray, kernel: np.ndarray, y: int = 0, x: int = 0, stride: int = 1):
+    """``d_images`` of a 'valid' grayscale layer as a scatter: output ``(y, x)`` sends ``d_out[y, x] * kernel``
+    back to the pixels its window read; d_images adds every output's stamp (the reference's
+    ``convolve_backward``), and a last panel counts how many outputs read each pixel."""
+    plt = _plt()
+    kh, kw = kernel.shape
+    oh, ow = d_out.shape
+    if not (0 <= y < oh and 0 <= x < ow):
+        raise ValueError(f"image_gradient: output ({y}, {x}) is outside the {oh}x{ow} d_out")
+    s = stride
+    h, w = (oh - 1) * s + kh, (ow - 1) * s + kw
+    zeros = np.zeros((1, h, w, 1))
+
+    def scatter(d, k):
+        return R.convolve_backward(d[None, :, :, None].astype(float), zeros, k[:, :, None, None].astype(float),
+                                   "valid", (s, s))[0][0, :, :, 0]
+
+    d_images = scatter(d_out, kernel)
+    reads = scatter(np.ones_like(d_out), np.ones_like(kernel))
+    stamp = np.zeros((h, w))
+    stamp[y * s:y * s + kh, x * s:x * s + kw] = d_out[y, x] * kernel
+    fig, axes = plt.subplots(1, 4, figsize=(12.5, 3.4), gridspec_kw={"width_ratios": [ow, w, w, w]})
+    _grid(axes[0], d_out, "d_out", **_signed(d_out))
+    _box(axes[0], y, x, 1, 1)
+    _grid(axes[1], stamp + 0.0, f"d_out[{y}, {x}] x kernel, where its window was", **_signed(d_images))
+    _box(axes[1], y * s, x * s, kh, kw)
+    _grid(axes[2], d_images + 0.0, f"d_images: all {oh * ow} stamps added", **_signed(d_images))
+    _grid(axes[3], reads, "outputs that read each pixel", cmap="Blues", vmin=0, vmax=reads.max() * 1.6)
+    most = tuple(int(v) for v in np.unravel_index(np.argmax(reads), reads.shape))
+    return caption(fig, f"Output ({y}, {x}) read the boxed pixels, so its gradient goes back there; pixel {most} was "
+                        f"read by {reads.max():g} outputs and adds {reads.max():g} stamps, pixel (0, 0) "
+                        f"{reads[0, 0]:g}.")
+
+
+def pool_gradient(x: np.ndarray, d_out: np.ndarray, kernel_shape=(2, 2), stride=(2, 2), mode: str = "max",
+                  padding: str = "valid"):
+    """The backward pass of pooling on a small single-channel input: the windows (max: each one's first
+    maximum ringed), ``d_out``, and ``d_images`` (the reference's ``pool_backward``)."""
+    plt = _plt()
+    (kh, kw), (sh, sw) = kernel_shape, stride
+    h, w = x.shape
+    gh, gw = R.axis_geometry(h, kh, padding, sh), R.axis_geometry(w, kw, padding, sw)
+    if d_out.shape != (gh.out, gw.out):
+        raise ValueError(f"pool_gradient: d_out must have the pooled shape {(gh.out, gw.out)}; got {d_out.shape}")
+    d_images = R.pool_backward(d_out[None, :, :, None].astype(float), x[None, :, :, None].astype(float),
+                               kernel_shape, stride, mode, padding)[0, :, :, 0]
+    pads = ((gh.before, gh.after), (gw.before, gw.after))
+    xp = np.pad(x.astype(float), pads, constant_values=-np.inf)
+    real = np.pad(np.ones((h, w)), pads)
+    colours = ["#d1242f", "#0969da", "#1a7f37", "#8250df", "#bf8700", "#57606a"]
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6),
+                             gridspec_kw={"width_ratios": [xp.shape[1], gw.out + 1, xp.shape[1]]})
+    _grid(axes[0], np.where(real > 0, xp, 0.0), f"input {h}x{w}", mask=real == 0)
+    _grid(axes[1], d_out, "d_out", **_signed(d_out))
+    _grid(axes[2], np.pad(d_images, pads) + 0.0, "d_images", fmt="{:.3g}", mask=real == 0, **_signed(d_images))
+    wins, tied, shares = np.zeros((h, w), dtype=int), 0, []
+    for a in range(gh.out):
+        for b in range(gw.out):
+            colour = colours[(a * gw.out + b) % len(colours)]
+            top, left = a * sh, b * sw
+            _box(axes[0], top, left, kh, kw, colour=colour, lw=2)
+            _box(axes[1], a, b, 1, 1, colour=colour, lw=2)
+            window = xp[top:top + kh, left:left + kw]
+            if mode == "max":
+                r, c = np.unravel_index(np.argmax(window), window.shape)   # argmax: the first maximum
+                tied += int(np.sum(window == window.max()) > 1)
+                wins[top + r - gh.before, left + c - gw.before] += 1
+                for ax in (axes[0], axes[2]):
+                    ax.plot(left + c, top + r, "o", ms=20, mfc="none", mec=colour, mew=2)
+            else:
+                shares.append(int(real[top:top + kh, left:left + kw].sum()))
+    if mode == "max":
+        parts = ["Each window sends its d_out to its first maximum (ringed); the other cells get 0"]
+        several = np.argwhere(wins > 1)
+        if len(several) == 1:
+            (r, c), = several
+            parts.append(f"cell ({r}, {c}) wins {wins[r, c]} windows and gets the sum of their d_out, "
+                         f"{d_images[r, c]:g}")
+        elif len(several):
+            parts.append(f"{len(several)} cells win several windows and get the sum of their d_out")
+        if tied:
+            parts.append(f"{tied} window{'s hold' if tied > 1 else ' holds'} a tied maximum: only the first in "
+                         "row-major order gets it")
+        text = "; ".join(parts) + "."
+    else:
+        counted = ", ".join(map(str, shares[:-1])) + (" and " if len(shares) > 1 else "") + str(shares[-1])
+        text = (f"Each window spreads its d_out evenly over its real cells ({counted} here; padded cells get "
+                "none); where windows overlap the shares add.")
+    fig._convcourse_wins = wins
+    return caption(fig, text)
+
+
+def _relative_error(got, want) -> float:
+    """Largest |got - want|, relative to the largest |want| (inf when the shapes differ)."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return math.inf
+    scale = max(float(np.max(np.abs(want))) if want.size else 0.0, 1e-12)
+    return float(np.max(np.abs(got - want))) / scale if want.size else 0.0
+
+
+def gradient_check(backward, numerical_gradient, layer: str = "convolution", seed: int = 0, eps: float = 1e-6,
+                   **geometry):
+    """Check a backward function against central differences on a small random case, and plot one against
+    the other (every point on the diagonal when they agree).
+
+    The loss is ``L = sum(forward(...) * r)`` for a random ``r``, so ``d_out = r``; the forward is the
+    reference's. ``layer`` is ``"pooling"`` (``backward`` is ``pool_backward``; geometry ``kernel_shape``,
+    ``stride``, ``mode``, ``padding``) or ``"convolution"`` (``convolve_backward``; ``padding``, ``stride``,
+    ``dilation``: d_images, d_kernels and d_bias are each checked). ``numerical_gradient(f, x, eps)`` gives
+    the central differences. Prints which functions ran and the largest relative error of each gradient.
+    """
+    plt = _plt()
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 6, 7, 2))
+    name = backward._name if isinstance(backward, StandIn) else getattr(backward, "__name__", "backward")
+    if layer == "pooling":
+        geometry = {"kernel_shape": (2, 2), "stride": (2, 2), "mode": "max", "padding": "valid"} | geometry
+        args = tuple(geometry.values())
+        r = rng.standard_normal(R.pool(x, *args).shape)
+        got = {"d_images": backward(r, x, *args)}
+        want = {"d_images": numerical_gradient(lambda v: float(np.sum(R.pool(v, *args) * r)), x, eps)}
+        forward = f"pool(images, {', '.join(map(repr, args))})"
+    elif layer == "convolution":
+        geometry = {"padding": "same", "stride": (1, 1), "dilation": (1, 1)} | geometry
+        args = tuple(geometry.values())
+        k, b = rng.standard_normal((3, 3, 2, 3)), rng.standard_normal(3)
+        r = rng.standard_normal(R.convolve(x, k, *args).shape)
+
+        def loss(xv, kv, bv):
+            return float(np.sum((R.convolve(xv, kv, *args) + bv) * r))
+
+        parts = backward(r, x, k, *args) if geometry["dilation"] != (1, 1) else backward(r, x, k, *args[:2])
+        got = dict(zip(("d_images", "d_kernels", "d_bias"), parts))
+        want = {"d_images": numerical_gradient(lambda v: loss(v, k, b), x, eps),
+                "d_kernels": numerical_gradient(lambda v: loss(x, v, b), k, eps),
+                "d_bias": numerical_gradient(lambda v: loss(x, k, v), b, eps)}
+        forward = f"(convolve(images, kernels, {', '.join(map(repr, args))}) + bias)"
+    else:
+        raise ValueError(f"gradient_check: layer must be 'pooling' or 'convolution'; got {layer!r}")
+    errors = {part: _relative_error(got.get(part), want[part]) for part in want}
+    print(f"{name}: {_who(backward)}; numerical_gradient: {_who(numerical_gradient)}; eps={eps:g}")
+    print(f"loss L = sum({forward} * r), so d_out = r")
+    for part, err in errors.items():
+        print(f"  {part:<10} largest difference {err:.1e} of its largest gradient ({want[part].size} values)")
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for part in want:
+        if errors[part] < math.inf:
+            ax.plot(np.ravel(want[part]), np.ravel(got[part]), ".", ms=5, label=part)
+    lim = max(float(np.max(np.abs(v))) for v in want.values()) * 1.1
+    ax.plot([-lim, lim], [-lim, lim], color="#8c959f", lw=0.8, zorder=0)
+    ax.set_xlabel("central differences")
+    ax.set_ylabel(f"{name} ({_who(backward)})")
+    ax.legend(fontsize=8)
+    worst = max(errors.values())
+    fig._convcourse_errors = errors
+    verdict = "every point is on the diagonal" if worst < 1e-6 else "points off the diagonal are wrong gradients"
+    return caption(fig, f"{sum(v.size for v in want.values())} gradient values, {_who(backward)} against central "
+                        f"differences: largest relative error {worst:.1e}, so {verdict}.")
+
+
+def learn_kernel(backward, convolve, hidden: str = "Sobel x", steps: int = 2000, lr: float = 0.1, tol: float = 1e-7,
+                 seed: int = 0, n: int = 16, size: int = 32):
+    """Learn a 3x3 kernel (and its bias) by gradient descent until it recovers a hidden one.
+
+    ``n`` crops of ``size`` x ``size`` pixels of the photograph (each scaled to mean 0 and standard deviation
+    1) go through the hidden kernel of :data:`KERNELS` to make the targets; a random kernel then takes steps
+    ``kernel -= lr * d_kernels`` (and the bias) on the mean squared error, with ``backward``
+    (``convolve_backward``) for the gradients and ``convolve`` for the forward pass ('valid'), until the loss
+    is below ``tol`` or after ``steps`` steps. The figure shows the loss curve (log scale) and the start,
+    learned and hidden kernels; the caption the steps taken and the final error, as measured.
+    """
+    plt = _plt()
+    rng = np.random.default_rng(seed)
+    photo = sample_photo(256)
+    corners = rng.integers(0, photo.shape[0] - size + 1, (n, 2))
+    images = np.stack([photo[i:i + size, j:j + size] for i, j in corners])[..., None]
+    images = (images - images.mean(axis=(1, 2, 3), keepdims=True)) / images.std(axis=(1, 2, 3), keepdims=True)
+    target = KERNELS[hidden]
+    targets = convolve(images, target[:, :, None, None], "valid")
+    kernel, bias = rng.standard_normal(target.shape + (1, 1)) * 0.5, np.zeros(1)
+    start, losses = kernel[:, :, 0, 0].copy(), []
+    with np.errstate(over="ignore", invalid="ignore"):   # too large a learning rate: said below, not warned
+        for taken in range(steps + 1):   # the loss after `taken` steps; stop when it is small enough
+            diff = convolve(images, kernel, "valid") + bias - targets
+            losses.append(float(np.mean(diff ** 2)))
+            diverged = not losses[-1] < 1e3 * losses[0]
+            if losses[-1] < tol or taken == steps or diverged:
+                break
+            _, d_kernels, d_bias = backward(2 * diff / diff.size, images, kernel, "valid")
+            kernel, bias = kernel - lr * np.asarray(d_kernels), bias - lr * np.asarray(d_bias)
+    learned = kernel[:, :, 0, 0]
+    error = float(np.max(np.abs(learned - target)))
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), gridspec_kw={"width_ratios": [2.2, 1, 1, 1]})
+    axes[0].semilogy(losses, color=_WINDOW)
+    axes[0].set_xlabel("step")
+    axes[0].set_ylabel("mean squared error")
+    axes[0].set_title(f"loss, convolve_backward: {_who(backward)}", fontsize=10)
+    lim = {"cmap": "coolwarm", "vmin": -2.5, "vmax": 2.5}
+    _grid(axes[1], np.round(start, 2), "random start", fmt="{:.2f}", **lim)
+    _grid(axes[2], np.round(learned, 2), f"learned, bias {bias[0] + 0.0:.0e}", fmt="{:.2f}", **lim)
+    _grid(axes[3], target, f"hidden: {hidden}", **lim)
+    fig._convcourse_history = {"losses": losses, "steps": taken, "kernel": learned, "bias": float(bias[0]),
+                               "error": error, "diverged": diverged}
+    if diverged:
+        return caption(fig, f"The loss grew from {losses[0]:.2g} to {losses[-1]:.1g} in {taken} steps: the learning "
+                            f"rate {lr:g} is too large, each step overshoots.")
+    half = len(losses) // 2
+    cut = 1 - (losses[-1] / losses[half]) ** (1 / max(len(losses) - 1 - half, 1))   # per step, over the last half
+    fig._convcourse_history["cut"] = cut
+    return caption(fig, f"{taken} steps (learning rate {lr:g}) took the loss from {losses[0]:.2g} to "
+                        f"{losses[-1]:.1g}, each step of the last half cutting it by {cut:.0%}; the learned kernel "
+                        f"is the hidden {hidden} to within {error:.0e}.")
+
+
+# ---------------------------------------------------------------------------------- lesson 8
+
+
+def _paths_to_input(layers) -> np.ndarray:
+    """Along one axis, how many paths lead from one output of ``layers`` (``(kernel, stride, dilation)`` each,
+    first layer first, no padding) down to each input pixel it depends on; zero where it does not. The
+    length is the span of input pixels it sees."""
+    counts = np.ones(1, dtype=np.int64)
+    for k, s, d in reversed([tuple(int(v) for v in layer) for layer in layers]):
+        below = np.zeros((len(counts) - 1) * s + (k - 1) * d + 1, dtype=np.int64)
+        for tap in range(k):   # tap j of output p reads input p * s + j * d
+            below[tap * d:tap * d + (len(counts) - 1) * s + 1:s] += counts
+        counts = below
+    return counts
+
+
+def _layer_label(k: int, s: int, d: int) -> str:
+    return f"{k}x{k}" + (f"/{s}" if s > 1 else "") + (f" dilation {d}" if d > 1 else "")
+
+
+def _whose(fn) -> str:
+    return "the reference's" if isinstance(fn, StandIn) else "your"
+
+
+def receptive_field_growth(stacks: dict, receptive_field):
+    """How far one output sees through each stack of layers, layer by layer, along one axis.
+
+    ``stacks`` maps a name to a list of ``(kernel, stride, dilation)`` (a pooling layer is a kernel and a
+    stride, dilation 1). Row ``n`` of a panel shows the input pixels one output of layer ``n`` depends on,
+    found by following every tap back to the input, shaded by how many paths lead to each; the titles give
+    ``receptive_field(layers)`` (the student's function once it passes, else the reference's stand-in).
+    """
+    from matplotlib.patches import Rectangle
+
+    plt = _plt()
+    cmap = plt.get_cmap("Blues")
+    deepest = max(len(layers) for layers in stacks.values())
+    fig, axes = plt.subplots(1, len(stacks), figsize=(4.6 * len(stacks), 0.55 * deepest + 2.2), squeeze=False)
+    spans, said = {}, {}
+    for ax, (name, layers) in zip(axes[0], stacks.items()):
+        layers = [tuple(int(v) for v in layer) for layer in layers]
+        widest = len(_paths_to_input(layers))
+        for depth in range(1, len(layers) + 1):
+            counts = _paths_to_input(layers[:depth])
+            left = (widest - len(counts)) / 2
+            for i, c in enumerate(counts):
+                if c:
+                    ax.add_patch(Rectangle((left + i, depth - 1.4), 0.92, 0.8, ec="#0969da", lw=0.4,
+                                           fc=cmap(0.25 + 0.75 * c / counts.max())))
+        size, jump = receptive_field(layers)
+        spans[name], said[name] = widest, (int(size), int(jump))
+        ax.set_xlim(-0.5, widest + 0.5)
+        ax.set_ylim(-0.6, len(layers) - 0.4)
+        ax.set_yticks(range(len(layers)))
+        ax.set_yticklabels([f"{i + 1}: {_layer_label(*layer)}" for i, layer in enumerate(layers)], fontsize=8)
+        ax.set_xticks([])
+        ax.set_xlabel(f"input pixels along one axis (span {widest})", fontsize=8)
+        ax.set_title(f"{name}\n{_whose(receptive_field)} receptive_field: size {size}, jump {jump}", fontsize=9)
+        for side in ("top", "right", "bottom"):
+            ax.spines[side].set_visible(False)
+    fig._convcourse_spans = spans
+    wrong = [name for name in stacks if said[name][0] != spans[name]]
+    text = (f"Row n: the input pixels one output of layer n sees (darker: more paths lead there); the last layers "
+            f"see {', '.join(str(spans[n]) for n in stacks)} pixels.")
+    if wrong:
+        text += f" {_whose(receptive_field).capitalize()} receptive_field disagrees for {', '.join(wrong)}."
+    return caption(fig, text)
+
+
+def _architectures() -> dict:
+    from ..reference import examples
+
+    return {"LeNet-5": examples.architecture_table(examples.LENET5, examples.LENET5_INPUT),
+            "VGG-16 block 2": examples.architecture_table(examples.VGG_BLOCK, examples.VGG_BLOCK_INPUT)}
+
+
+def architecture_costs(batch: int = 32):
+    """The architecture-tracking exercise's two networks (LeNet-5 and VGG-16's second block), computed by
+    the reference: prints each layer's output shape, parameters and activations (floats per image, and KiB
+    in float32), what a training ``batch`` of images keeps in float32, and draws parameters and activations
+    per layer. It shows the exercise's answers: draw it behind :func:`answered`."""
+    plt = _plt()
+    tables = _architectures()
+    for name, rows in tables.items():
+        params, floats = sum(r[2] for r in rows), sum(r[3] for r in rows)
+        print(f"{name:<30} {'output':<16} {'parameters':>11} {'floats/image':>13} {'KiB (float32)':>14}")
+        for layer, shape, p, f in rows:
+            print(f"  {layer:<28} {'x'.join(map(str, shape)):<16} {p:>11,} {f:>13,} {f * 4 / 1024:>14,.1f}")
+        print(f"  {'total':<28} {'':<16} {params:>11,} {floats:>13,} {floats * 4 / 1024:>14,.1f}")
+        print(f"  in float32: the weights take {params * 4 / 2 ** 20:,.2f} MiB, the layers' outputs for a batch of "
+              f"{batch} images {floats * 4 * batch / 2 ** 20:,.1f} MiB\n")
+    fig, axes = plt.subplots(len(tables), 2, figsize=(11, 1.2 + 0.42 * sum(len(t) for t in tables.values())),
+                             gridspec_kw={"height_ratios": [len(t) for t in tables.values()]}, squeeze=False)
+    parts = []
+    for (name, rows), (ax_p, ax_a) in zip(tables.items(), axes):
+        labels = [f"{i + 1}: {layer}" for i, (layer, *_) in enumerate(rows)]
+        for ax, column, colour, what in ((ax_p, 2, "#0969da", "parameters"),
+                                         (ax_a, 3, "#bf8700", "activations (floats per image)")):
+            values = [r[column] for r in rows]
+            y = np.arange(len(rows))[::-1]
+            ax.barh(y, [max(v, 0.5) for v in values], color=[colour if v else "#d0d7de" for v in values])
+            for yy, v in zip(y, values):
+                ax.text(max(v, 1) * 1.15, yy, f"{v:,}", va="center", fontsize=7)
+            ax.set_xscale("log")
+            ax.set_xlim(0.5, max(values) * 40)
+            ax.set_yticks(y)
+            ax.set_yticklabels(labels if column == 2 else [], fontsize=8)
+            ax.set_title(f"{name}: {what} (log scale)", fontsize=9)
+        params, floats = [r[2] for r in rows], [r[3] for r in rows]
+        top_p = int(np.argmax(params))
+        top_a = [i + 1 for i, v in enumerate(floats) if v == max(floats)]
+        most = f"layer {top_a[0]} outputs" if len(top_a) == 1 else \
+            f"layers {', '.join(map(str, top_a[:-1]))} and {top_a[-1]} each output"
+        parts.append(f"{name}: layer {top_p + 1} holds {params[top_p] / sum(params):.0%} of the {sum(params):,} "
+                     f"parameters, {most} the most ({max(floats):,} floats per image)")
+    fig._convcourse_tables = tables
+    return caption(fig, "; ".join(parts) + ".")
+
+
+def _your_layers(functions: dict):
+    """:class:`~autograder.course.training.Layers` with each of ``functions`` that passes its public cases
+    (the exercise of its name), the reference's elsewhere; prints a note for each given function that does
+    not pass yet. ``None`` (or a stand-in) means "not given"."""
+    from . import training
+    from .notebook import check
+    from ..sandbox.runtime.stubs import is_stub
+
+    unknown = sorted(set(functions) - set(training.LAYER_NAMES))
+    if unknown:
+        raise ValueError(f"unknown layer {', '.join(unknown)}; expected some of {', '.join(training.LAYER_NAMES)}")
+    passing = {}
+    for name in training.LAYER_NAMES:
+        fn = functions.get(name)
+        if fn is None or isinstance(fn, StandIn):
+            continue
+        try:
+            ok = callable(fn) and not is_stub(fn) and check(fn, exercise=name, hidden=0, show=False).passed
+        except Exception:  # noqa: BLE001 - any failure means "not ready yet"
+            ok = False
+        if ok:
+            passing[name] = fn
+        else:
+            print(f"(Your {name} does not pass its public cases yet, so the network uses the reference's.)")
+    return training.Layers.with_yours(**passing)
+
+
+def train_digits(epochs: int = 30, seed: int = 0, data=None, **functions):
+    """Train notebook 8's CNN on scikit-learn's 8x8 digits with the student's layers where they work.
+
+    ``functions`` are the student's ``convolve``, ``pool``, ``global_average_pool``, ``convolve_backward`` and
+    ``pool_backward`` (any of them; ``None`` for one not written): each that passes its public cases runs,
+    the reference's runs for the others (the :class:`~autograder.course.training.Layers` stays inside this
+    call, so no lesson global holds a reference function). Prints which function ran for each layer, the
+    loss every 10 epochs, the test accuracy and the time; a layer that breaks inside the network
+    (:class:`~autograder.course.training.LayerError`) is reported and the run repeated with the reference's
+    layers. Returns the :class:`~autograder.course.training.History`. ``data`` as :func:`training.train`'s.
+    """
+    from . import training
+
+    layers = _your_layers(functions)
+    data = training.load_digits_split() if data is None else data
+    print(f"Layers: {layers.describe()}")
+    print(f"{len(data.x_train):,} training and {len(data.x_test):,} test digits of "
+          f"{data.x_train.shape[1]}x{data.x_train.shape[2]} pixels, {epochs} epochs")
+
+    def progress(epoch, loss, accuracy):
+        if epoch == 0 or (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
+            print(f"  epoch {epoch + 1:>3}: loss {loss:.3f}, training accuracy {accuracy:.1%}")
+
+    try:
+        history = training.train(layers, epochs=epochs, seed=seed, data=data, on_epoch=progress)
+    except training.LayerError as exc:
+        print(f"{exc}\nTraining again with the reference's layers.")
+        layers = training.Layers.reference()
+        print(f"Layers: {layers.describe()}")
+        history = training.train(layers, epochs=epochs, seed=seed, data=data, on_epoch=progress)
+    right, total = int(np.trace(history.confusion)), int(history.confusion.sum())
+    print(f"Test accuracy {history.test_accuracy:.1%} ({right} of {total} digits); "
+          f"training and testing took {history.seconds:.1f} s")
+    return history
+
+
+def _describe_layers(history) -> str:
+    return ", ".join(f"{name}: {who}" for name, who in history.layers.items())
+
+
+def training_curves(history):
+    """The training loss and accuracy of each epoch of a :class:`~autograder.course.training.History`,
+    with its test accuracy."""
+    plt = _plt()
+    epochs = np.arange(1, len(history.loss) + 1)
+    fig, (ax_l, ax_a) = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax_l.semilogy(epochs, history.loss, "o-", ms=3, color=_WINDOW)
+    ax_l.set_xlabel("epoch")
+    ax_l.set_ylabel("mean training loss (log scale)")
+    ax_a.plot(epochs, np.array(history.accuracy) * 100, "o-", ms=3, color="#0969da", label="training")
+    ax_a.axhline(history.test_accuracy * 100, color="#1a7f37", ls="--", label="test, after the last epoch")
+    ax_a.set_xlabel("epoch")
+    ax_a.set_ylabel("accuracy (%)")
+    ax_a.legend(fontsize=8, loc="lower right")
+    fig.suptitle(_describe_layers(history), fontsize=8)
+    n_test = int(history.confusion.sum())
+    return caption(fig, f"The loss fell from {history.loss[0]:.2f} to {history.loss[-1]:.3f} in {len(epochs)} epochs; "
+                        f"training accuracy {history.accuracy[-1]:.1%} in the last one, test accuracy "
+                        f"{history.test_accuracy:.1%} on {n_test} digits it never trained on.")
+
+
+def confusion_matrix(history):
+    """The test digits of a :class:`~autograder.course.training.History` by true and predicted class."""
+    plt = _plt()
+    confusion = np.asarray(history.confusion)
+    fig, ax = plt.subplots(figsize=(5.4, 5.0))
+    ax.imshow(np.log1p(confusion), cmap="Blues")
+    for (t, p), n in np.ndenumerate(confusion):
+        if n:
+            ax.text(p, t, str(n), ha="center", va="center", fontsize=8,
+                    color="white" if n > confusion.max() / 2 else ("black" if t == p else _WINDOW))
+    ax.set_xticks(range(confusion.shape[1]))
+    ax.set_yticks(range(confusion.shape[0]))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    right, total = int(np.trace(confusion)), int(confusion.sum())
+    off = confusion - np.diag(np.diag(confusion))
+    pairs = sorted(((int(off[t, p]), int(t), int(p)) for t, p in np.argwhere(off)), key=lambda x: (-x[0], x[1], x[2]))
+    if not pairs:
+        worst = "no test digit was read wrong"
+    elif pairs[0][0] == 1:   # no mistake repeats: list them (the first few)
+        shown = ", ".join(f"{t} as {p}" for _, t, p in pairs[:6])
+        worst = f"no mistake happens twice: {shown}" + (f" and {len(pairs) - 6} more" if len(pairs) > 6 else "")
+    else:
+        n, t, p = pairs[0]
+        ties = sum(1 for m, *_ in pairs if m == n) - 1
+        others = f" (as often as {ties} other pair{'s' if ties > 1 else ''})" if ties else ""
+        worst = f"the most frequent mistake: {t} read as {p}, {n} times{others}"
+    return caption(fig, f"{right} of {total} test digits are on the diagonal (read right); {worst}.")
+
+
+def _cancelling(kernels: np.ndarray) -> np.ndarray:
+    """Which filters of ``kernels (kh, kw, 1, n)`` have weights that largely cancel: |sum| < sum |w| / 2."""
+    k = np.asarray(kernels, dtype=np.float64)[:, :, 0, :]
+    return np.abs(k.sum(axis=(0, 1))) < np.abs(k).sum(axis=(0, 1)) / 2
+
+
+def learned_filters(history):
+    """The first layer's learned kernels of a :class:`~autograder.course.training.History`, one colour scale."""
+    plt = _plt()
+    kernels = np.asarray(history.kernels, dtype=np.float64)
+    n = kernels.shape[3]
+    cols = min(n, 8)
+    rows = math.ceil(n / cols)
+    lim = float(np.abs(kernels).max()) or 1.0
+    fig, axes = plt.subplots(rows, cols, figsize=(1.5 * cols, 1.6 * rows + 0.6), squeeze=False)
+    for f, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if f < n:
+            ax.imshow(kernels[:, :, 0, f], cmap="coolwarm", vmin=-lim, vmax=lim)
+            ax.set_title(f"filter {f}", fontsize=8)
+    cancel = _cancelling(kernels)
+    return caption(fig, f"The {n} learned {kernels.shape[0]}x{kernels.shape[1]} filters (red positive, blue negative, "
+                        f"one scale, |w| up to {lim:.2f}): in {int(cancel.sum())} of them the weights largely cancel "
+                        "(|sum| < half of sum |w|): they answer a difference of brightness more than brightness.")
+
+
+def _shift_words(shift) -> str:
+    dy, dx = shift
+    parts = [f"{abs(dy)} pixel{'s' if abs(dy) > 1 else ''} {'down' if dy > 0 else 'up'}" if dy else "",
+             f"{abs(dx)} pixel{'s' if abs(dx) > 1 else ''} {'right' if dx > 0 else 'left'}" if dx else ""]
+    return " and ".join(p for p in parts if p) or "not at all"
+
+
+def _moved(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """``a`` moved ``dy`` rows down and ``dx`` columns right on its first two axes, zeros coming in."""
+    out = np.zeros_like(a)
+    h, w = a.shape[:2]
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        a[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def shift_equivariance(kernels=None, convolve=None, pool=None, shift=(0, 1), image=None):
+    """A test digit and the digit moved by ``shift``, through ``convolve`` and through convolve -> ReLU ->
+    2x2 max pool (:func:`~autograder.course.training.shift_demo`), with ``kernels (3, 3, 1, n)`` (e.g. the
+    learned ones; default two edge filters). ``convolve`` and ``pool``: the student's, each used once it
+    passes its public cases, else the reference's. The caption gives the measured numbers."""
+    from matplotlib.patches import Rectangle
+
+    from . import training
+
+    plt = _plt()
+    chosen = dict(convolve=convolve, pool=pool)
+    layers = _your_layers(chosen)
+    demo = training.shift_demo(layers, image=image, kernels=kernels, shift=shift)
+    channel = int(np.argmax(np.abs(demo.conv).sum(axis=(0, 1))))
+    moved = _moved(demo.conv, *demo.shift)
+    diff = np.abs(demo.conv_shifted - moved)[:, :, channel]
+    lim = float(max(np.abs(demo.conv[:, :, channel]).max(), np.abs(demo.conv_shifted[:, :, channel]).max())) or 1.0
+    plim = float(max(demo.pooled[:, :, channel].max(), demo.pooled_shifted[:, :, channel].max())) or 1.0
+    signed = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim}
+    panels = [("digit", demo.image, {"cmap": "gray_r"}),
+              (f"moved {_shift_words(demo.shift)}", demo.shifted, {"cmap": "gray_r"}),
+              (f"conv, filter {channel}", demo.conv[:, :, channel], signed),
+              ("conv of the moved digit", demo.conv_shifted[:, :, channel], signed),
+              ("|conv moved - conv of moved|", diff, {"cmap": "Reds", "vmin": 0, "vmax": lim}),
+              ("pooled", demo.pooled[:, :, channel], {"cmap": "Greens", "vmin": 0, "vmax": plim}),
+              ("pooled, moved digit", demo.pooled_shifted[:, :, channel], {"cmap": "Greens", "vmin": 0, "vmax": plim})]
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.1 * len(panels), 2.9))
+    for ax, (title, img, style) in zip(axes, panels):
+        ax.imshow(img, **style)
+        ax.set_title(title, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    rows, cols = np.nonzero(demo.interior)
+    if len(rows):   # the interior: where the shifted image's map depends only on pixels both images share
+        axes[4].add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), cols.max() - cols.min() + 1,
+                                    rows.max() - rows.min() + 1, fill=False, ec="#0969da", lw=1.5))
+    fig.suptitle(", ".join(f"{name}: {layers.source(name)}" for name in chosen), fontsize=8)
+    fig._convcourse_demo = demo
+    fewer = "fewer" if demo.pooled_changed < demo.conv_changed else "no fewer"
+    return caption(fig, f"Moved {_shift_words(demo.shift)}: inside the blue box the conv maps just moved (largest "
+                        f"difference {demo.equivariance_error:.1g}); {demo.conv_changed:.0%} of the conv outputs "
+                        f"changed value, {fewer} of the pooled ones ({demo.pooled_changed:.0%}; relative change "
+                        f"{demo.conv_relative_change:.2f} before pooling, {demo.pooled_relative_change:.2f} after).")

@@ -9,13 +9,13 @@ docs/course.md.
 
 from __future__ import annotations
 
-from . import backward, channels, grayscale, pooling, sizes, variants
+from . import architectures, backward, channels, grayscale, pooling, sizes, variants
 from .model import Exercise
 
 __all__ = ["FAMILIES", "EXERCISES", "get", "exercise_of"]
 
 #: The family modules, in the order the catalogue lists them.
-FAMILIES = (grayscale, channels, pooling, variants, sizes, backward)
+FAMILIES = (grayscale, channels, pooling, variants, sizes, backward, architectures)
 
 EXERCISES: tuple[Exercise, ...] = tuple(e for family in FAMILIES for e in family.EXERCISES)
 
