@@ -50,7 +50,8 @@ def warm_up() -> dict[str, float]:
         pool(x, (2, 2), (2, 2), "avg", "same")
         global_average_pool(x)
         convolve_backward(rng.random((2, 3, 5, 4)).astype(dtype), x, rng.random((3, 2, 3, 4)), "same", (2, 1), (1, 2))
-        pool_backward(rng.random((2, 3, 3, 3)).astype(dtype), x, (2, 2), (2, 2), "max", "same")
+        pool_backward(rng.random((2, 3, 3, 3)).astype(dtype), x, (2, 2), (2, 2), "max", "same")   # tiles
+        pool_backward(rng.random((2, 5, 4, 3)).astype(dtype), x, (2, 2), (1, 1), "max", "valid")  # overlapping
         pool_backward(rng.random((2, 3, 3, 3)).astype(dtype), x, (2, 2), (2, 2), "avg", "same")
         timings[np.dtype(dtype).name] = time.perf_counter() - start
     return timings
