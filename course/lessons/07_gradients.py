@@ -50,17 +50,19 @@ figures.step_size_errors();
 # %% [markdown]
 # Three rules follow.
 #
-# * **Work in float64.** An integer array cannot hold `x + eps` at all (it rounds back to `x`, and the
-#   gradient comes out 0), and float32 rounds at {{np.finfo(np.float32).eps}} of a value: the green curve.
+# * **Work in float64.** An integer array cannot hold `x + eps` at all (NumPy cuts the value back to an
+#   integer when it stores it, so the two points are not `eps` apart and the estimate is garbage), and
+#   float32 rounds at {{np.finfo(np.float32).eps}} of a value: the green curve.
 #   `np.array(x, dtype=np.float64)` makes a float64 **copy**, so the caller's `x` is never changed.
 # * **Move one element at a time.** Adding `eps` to the whole array measures the slope along one
 #   direction only, not each partial derivative.
-# * **Put it back.** Save `old = x[i]`, evaluate at `old + eps` and `old - eps`, then restore `x[i] = old`
-#   before the next element: every partial derivative must be measured at the same point.
+# * **Put it back.** Before the next element, give element `i` back exactly the value it had (by
+#   assignment: `+= eps` then `-= eps` does not always return the same float): every partial derivative
+#   must be measured at the same point.
 #
 # **Exercise.** Write `numerical_gradient(f, x, eps=1e-6)`: `f` takes an array of `x`'s shape and returns
 # a float; the result is the central difference for every element of `x`, an array of `x`'s shape, float64.
-# At most **1** `for` loop: `np.ndindex(x.shape)` visits every index of an array of any shape.
+# At most **1** `for` loop, over every element of an array of any shape (`np.ndindex` can help).
 
 # %% [solution]
 def numerical_gradient(f, x, eps=1e-6):
@@ -127,9 +129,9 @@ figures.sliding_window(image, kernel, 1, 2);
 #
 # * `d(output[y, x]) / d(kernel[i, j]) = image[y + i, x + j]`. Tap `(i, j)` meets one pixel in every
 #   window, and **`d_kernels[i, j]` adds those pixels up, each times its output's `d_out`**. Together they
-#   form the block `image[i:i + oh, j:j + ow]`, of the *output's* size (here the output happens to be 3×3
-#   like the kernel). With `d_out` all ones, `d_kernels[0, 0]` is the sum of the top-left block,
-#   {{CLASSIC_IMAGE[:3, :3].sum()}}.
+#   form the block `image[i:i + oh, j:j + ow]`, of the *output's* size (`oh = ow = 3` here, like the
+#   kernel). With `d_out` all ones, `d_kernels[0, 0]` is the sum of the top-left block,
+#   {{CLASSIC_IMAGE[:3, :3].sum()}}; the picture below shows tap `(0, 1)`, one column to the right.
 # * `d(output[y, x]) / d(image[y + i, x + j]) = kernel[i, j]`. Output `(y, x)` sends `d_out[y, x] * kernel`
 #   back onto the window it read: **`d_images` is a scatter of the kernel**, one stamp per output, and
 #   where windows overlapped the stamps add up.
@@ -247,8 +249,8 @@ figures.pool_gradient(pooled_input, d_pool, (3, 3), (2, 2), "avg", "same");
 #   its maximum (keep a boolean array of the windows already served).
 #
 # Either way, work in a padded copy (padded with `-np.inf` for the max, so that a padded cell never wins)
-# and crop at the end; for 'same', `total = max((oh - 1) * sh + kh - h, 0)` zeros, `total // 2` before, as in
-# notebook 2 (take `oh` from `d_out`). For the average, pad an array of ones with zeros to count each
+# and crop at the end; for 'same', `total = max((oh - 1) * sh + kh - h, 0)` padded cells (`-inf` for the
+# max), `total // 2` before and the rest after, as in notebook 2 (take `oh` from `d_out`). For the average, pad an array of ones with zeros to count each
 # window's real cells.
 
 # %% [solution]
@@ -330,14 +332,15 @@ figures.gradient_check(backward, numerical, "pooling", kernel_shape=(3, 3), stri
 #
 # `window = padded[:, i*dh : i*dh + (oh - 1)*sh + 1 : sh, j*dw : j*dw + (ow - 1)*sw + 1 : sw, :]`,
 #
-# of shape `(m, oh, ow, c)`, and then
+# of shape `(m, oh, ow, c)` (`padded`: the images with the forward call's zeros), and then
 #
-# * **`d_kernels[i, j]`** sums pixel times `d_out` over every image and position:
-#   `np.einsum("mhwc,mhwn->cn", window, d_out)`, shape `(c, nc)`;
-# * **`d_images`** gets `d_out @ kernels[i, j].T`, shape `(m, oh, ow, c)`, added (`+=`) into that same slice
-#   of a zero array of the padded shape; crop the padding off at the end, since padded cells are not
-#   inputs and get no gradient;
-# * **`d_bias`** is `d_out.sum(axis=(0, 1, 2))`: every output of every image added the bias once.
+# * **`d_kernels[i, j]`**, shape `(c, nc)`, sums pixel times `d_out` over every image and position: a
+#   contraction of `window` `(m, oh, ow, c)` with `d_out` `(m, oh, ow, nc)` over their first three axes;
+# * **`d_images`** gets, in that same slice of a zero array of the padded shape, each output's `d_out`
+#   sent back through the tap's weights `kernels[i, j]` `(c, nc)`: an `(m, oh, ow, c)` array, added with
+#   `+=`; crop the padding off at the end, since padded cells are not inputs and get no gradient;
+# * **`d_bias`**, shape `(nc,)`, adds `d_out` over every image and position: every output of every image
+#   added the bias once.
 #
 # **Exercise.** Write `convolve_backward(d_out, images, kernels, padding='same', stride=(1, 1),
 # dilation=(1, 1))`, returning `(d_images, d_kernels, d_bias)` of shapes `images.shape`, `kernels.shape` and
@@ -433,7 +436,7 @@ print("equal:", np.allclose(d_images, upsampled))
 # With channels the layer's kernels have shape `(kh, kw, c, nc)`: Keras' `Conv2D` layout, input channels
 # then filters. `convolve_transpose` reads kernels in Keras' `Conv2DTranspose` layout, `(kh, kw, filters,
 # input channels)`, so the **same array** is a transposed layer from `nc` channels back to `c`, with no
-# axes swapped. That is why `Conv2DTranspose` stores its kernels filters first (PyTorch does the same:
+# axes swapped: `Conv2DTranspose` stores output channels before input channels (PyTorch does the same:
 # `Conv2d` weights are `(out, in, kh, kw)`, `ConvTranspose2d` weights `(in, out, kh, kw)`).
 
 # %%

@@ -151,7 +151,8 @@ figures.receptive_field_growth(stacks, figures.yours_or_reference(receptive_fiel
 # * `lenet_shapes`, `vgg_shapes`: the output shape as a tuple, `(h, w, c)` for a map and `(n,)` after Flatten
 #   and for the Dense layers;
 # * `lenet_params`, `vgg_params`: the number of parameters (weights and biases; 0 for a layer without any);
-# * `lenet_activations`, `vgg_activations`: the floats it outputs for one image.
+# * `lenet_activations`, `vgg_activations`: the floats it outputs for one image (count Flatten's too: it
+#   is only a reshape, but every layer's output is counted).
 
 # %% [solution]
 lenet_shapes = ...        # [(h, w, c), ..., (n,), ...]: 8 shapes
@@ -176,11 +177,12 @@ vgg_activations = [1605632, 1605632, 401408]
 # beside the floats, and what a batch of 32 images needs) and draws each layer's parameters and activations;
 # the caption says which layers hold the most of each. (Before that it shows nothing: it is the answer.)
 #
-# Two habits come out of this exercise. A layer's parameters depend on its kernel and its channels, never on
-# the image size: the VGG block would have the same weights on an image of any size. Its activations depend
-# on the image size and the channels, never on the kernel. And a Dense layer after Flatten has a weight for
-# every value of the last maps times its units: that is where LeNet-5 keeps its weights, and why later
-# networks pool globally instead (notebook 5).
+# Three observations come out of this exercise. A convolution's parameters depend on its kernel and its
+# channels, not on the image size: the VGG block would have the same weights on an image of any size. Its
+# activations depend mostly on the image size, the channels and the strides ('valid' padding lets the
+# kernel trim the border). And a Dense layer after Flatten is the exception: it has a weight for every
+# value of the last maps times its units, so it depends on the image size; that is where LeNet-5 keeps
+# its weights, and why later networks pool globally instead (notebook 4).
 
 # %%
 if figures.answered("architecture_tracking", lenet_shapes=lenet_shapes, lenet_params=lenet_params,
@@ -251,7 +253,8 @@ figures.learned_filters(history);
 # one pixel to the right. That holds exactly away from the border only, where the window reads the same
 # pixels in both images; at the border, zeros come in. Max pooling then keeps the largest value of each
 # 2×2 window: when a maximum moves within its window the pooled value stays, when it crosses into the next
-# window it changes. So pooling makes the output *less* sensitive to small shifts, not insensitive.
+# window it changes. So pooling usually makes the output *less* sensitive to small shifts, not insensitive
+# (the caption below says whether it did for this digit).
 #
 # The cell below measures both on a test digit moved one pixel right, with the filters your network learned
 # (and your `convolve` and `pool` once they pass): the difference between the moved map and the map of the
