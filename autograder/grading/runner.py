@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ..sandbox.replies import ErrorRecord, clean_error
 from ..sandbox.runner import Outcome
+from ..sandbox.runtime.functions import ScalarFunction
 from ..sandbox.runtime.protocol import as_received
 from ..sandbox.runtime.stubs import describe, describe_error, fresh, not_started
 
@@ -103,7 +104,8 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 _COURSE = tuple(os.path.join(d, "") for d in (_PACKAGE, os.path.join(os.path.dirname(_PACKAGE), "solutions"),
                                               os.path.join(os.path.dirname(_PACKAGE), "course", "lessons")))
 #: Course code a case hands the student to call (the ``f`` of ``numerical_gradient``): calling it is the task.
-_GIVEN = (os.path.join(_PACKAGE, "sandbox", "runtime", "functions.py"),)
+#: Its code objects, not its file: other code compiled under that file's name is still the course's.
+_GIVEN = frozenset(v.__code__ for v in vars(ScalarFunction).values() if hasattr(v, "__code__"))
 
 
 class _CourseWatch:
@@ -123,8 +125,8 @@ class _CourseWatch:
         hit = self._seen.get(code)
         if hit is None:   # the real path: a link to the package is the package
             name = code.co_filename
-            hit = self._seen[code] = name != self.own and not name.startswith("<") and \
-                os.path.realpath(name).startswith(_COURSE) and os.path.realpath(name) not in _GIVEN
+            hit = self._seen[code] = name != self.own and not name.startswith("<") and code not in _GIVEN and \
+                os.path.realpath(name).startswith(_COURSE)
         if hit:
             self.reached = (f"called {frame.f_globals.get('__name__', '?')}.{code.co_qualname} while it ran",)
 

@@ -380,6 +380,19 @@ def test_a_borrowed_answer_earns_nothing_in_the_notebook_either():
     def conv_output_size(n, k, padding="valid", stride=1, dilation=1):
         return importlib.import_module("auto" + "grader.reference").conv_output_size(n, k, padding, stride, dilation)
 
+    # the model answer compiled under the name of the file whose functions a case hands the student (the
+    # f of numerical_gradient): calling those is allowed, code compiled in their name is not
+    import autograder.sandbox.runtime.functions as given
+
+    ns = {}
+    exec(compile((ROOT / "solutions" / "04_pooling.py").read_text(), given.__file__, "exec"), ns)
+
+    def pool_relabelled(images, kernel_shape, stride, mode="max", padding="valid"):
+        return ns["pool"](images, kernel_shape, stride, mode, padding)
+
+    r = check(pool_relabelled, exercise="pool", show=False).result
+    assert r.score == 0 and r.borrowed and r.message.startswith("Borrowed answer, no points"), r.message
+
     for fn, called in ((pool, "autograder.reference.pooling.pool"),
                        (conv_output_size, "autograder.reference.geometry.conv_output_size")):
         r = check(fn, show=False).result
