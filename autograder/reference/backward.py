@@ -12,6 +12,7 @@ import numpy as np
 from . import kernels as cores
 from .blas import gemm
 from .convolution import _bank, _chunk_rows, plan_2d
+from .pooling import pooling_args
 from .threads import map_batch
 from .validate import _as_real_array, as_images, as_kernel, check_channels, pair, padding_pairs
 
@@ -117,13 +118,7 @@ def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="vali
         the image. Overlapping windows add up. float32 if ``images`` is float32, else float64.
     """
     func = "pool_backward"
-    x = as_images(images, 4, func, "(m, h, w, c)")
-    kshape = pair(kernel_shape, func, "kernel_shape")
-    stride = pair(stride, func, "stride")
-    if not isinstance(mode, str) or mode not in ("max", "avg"):
-        raise ValueError(f"{func}: mode must be 'max' or 'avg'; got {mode!r}")
-    padding = padding_pairs(padding, func, allow_explicit=False)
-    gh, gw = plan_2d(func, x.shape, kshape, padding, stride)
+    x, kshape, stride, gh, gw = pooling_args(func, images, kernel_shape, stride, mode, padding)
     m, c = x.shape[0], x.shape[3]
     d = _as_d_out(d_out, func, (m, gh.out, gw.out, c), x.dtype, "(m, oh, ow, c)")
     if d.size == 0:

@@ -9,7 +9,20 @@ from .convolution import plan_2d
 from .threads import map_batch
 from .validate import as_images, pair, padding_pairs
 
-__all__ = ["pool", "global_average_pool"]
+__all__ = ["pool", "global_average_pool", "pooling_args"]
+
+
+def pooling_args(func, images, kernel_shape, stride, mode, padding):
+    """The checked arguments of a pooling call (``func`` names it in errors): ``(images, kernel_shape,
+    stride, height geometry, width geometry)``."""
+    x = as_images(images, 4, func, "(m, h, w, c)")
+    kshape = pair(kernel_shape, func, "kernel_shape")
+    stride = pair(stride, func, "stride")
+    if not isinstance(mode, str) or mode not in ("max", "avg"):
+        raise ValueError(f"{func}: mode must be 'max' or 'avg'; got {mode!r}")
+    padding = padding_pairs(padding, func, allow_explicit=False)
+    gh, gw = plan_2d(func, x.shape, kshape, padding, stride)
+    return x, kshape, stride, gh, gw
 
 
 def pool(images, kernel_shape, stride, mode="max", padding="valid"):
@@ -33,14 +46,7 @@ def pool(images, kernel_shape, stride, mode="max", padding="valid"):
     ndarray, shape (m, oh, ow, c)
         float32 if ``images`` is float32, else float64.
     """
-    func = "pool"
-    x = as_images(images, 4, func, "(m, h, w, c)")
-    kshape = pair(kernel_shape, func, "kernel_shape")
-    stride = pair(stride, func, "stride")
-    if not isinstance(mode, str) or mode not in ("max", "avg"):
-        raise ValueError(f"{func}: mode must be 'max' or 'avg'; got {mode!r}")
-    padding = padding_pairs(padding, func, allow_explicit=False)
-    gh, gw = plan_2d(func, x.shape, kshape, padding, stride)
+    x, kshape, stride, gh, gw = pooling_args("pool", images, kernel_shape, stride, mode, padding)
     m, c = x.shape[0], x.shape[3]
     out = np.empty((m, gh.out, gw.out, c), dtype=x.dtype)
     if out.size == 0:
