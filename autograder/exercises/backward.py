@@ -22,7 +22,7 @@ from ..sandbox.runtime.functions import ScalarFunction
 from .common import (DILATION_IGNORED, EVEN_KERNEL_SYMMETRIC, IDENTITY_COMPARISON, KH_KW_SWAPPED, PADDING_IGNORED,
                      RAISES, SAME_KEEPS_INPUT_SIZE, SAME_PLUS_ONE, STRIDE_AXES_SWAPPED, STRIDE_IGNORED,
                      WINDOW_PAST_PADDED_IMAGE, array_misconceptions, every_function, identity_findings, images, kernel,
-                     pair, points, window_past)
+                     pair, points, window_error, window_past)
 from .grayscale import STRIDED_PARAMS
 from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, reference, row
 from .pooling import MAX_AVG_SWAPPED, MAX_POOL_ZERO_PADDING
@@ -729,27 +729,15 @@ def _close(got, pred, terms) -> bool:
             and bool(close_enough(got, pred, terms, 1.0 + float(np.max(np.abs(pred), initial=0))).all()))
 
 
-def _scattered_past(got) -> bool:
-    """Whether an error is NumPy refusing ``padded[:, y:y + kh, x:x + kw] += ...`` where the slice of the padded
-    gradient is cut short by its edge: the window ran past it (the backward loop's form of a window past the
-    padded image, which :func:`~.common.window_error` knows in the forward loop's forms)."""
-    return (getattr(got, "type", "") == "ValueError"
-            and "non-broadcastable output operand" in (getattr(got, "message", "") or ""))
-
-
-def _window_past(call, got, stage) -> bool:
-    return window_past(call, got, stage) or (stage == Stage.RUNS and _scattered_past(got))
-
-
 def _keepdims_tolerant(predicts, also=None):
     """``explains`` for an idea of convolve_backward told by ``predicts``: also when d_bias came back with
     keepdims' shape (1, 1, 1, nc) (nearly every channels-last solution: the two mistakes come together), a
     prediction matching once d_bias is read as (nc,); where a prediction is that the loop raises, the error
-    of a gradient slice cut short (:func:`_scattered_past`); and ``also(call, got, stage)``."""
+    of a window cut short (:func:`~.common.window_error`); and ``also(call, got, stage)``."""
     def explains(call, got, stage) -> bool:
         if also is not None and also(call, got, stage):
             return True
-        if stage == Stage.RUNS and _scattered_past(got):
+        if stage == Stage.RUNS and window_error(got):
             from ..grading.diagnose import prediction
 
             return any(prediction(predict, call) is RAISES for predict in predicts)
@@ -883,7 +871,7 @@ _CONV_BACKWARD_MISCONCEPTIONS = (
         r[0], np.ascontiguousarray(r[1].transpose(0, 1, 3, 2)), r[2]))]),
     IDENTITY_COMPARISON.seen(["convolve_backward"], static=identity_findings),
 ) + every_function("convolve_backward", identity=False) + (
-    WINDOW_PAST_PADDED_IMAGE.seen(["convolve_backward"], explains=_window_past),)
+    WINDOW_PAST_PADDED_IMAGE.seen(["convolve_backward"], explains=window_past),)
 
 
 def _conv_backward_terms(values: dict) -> tuple[int, int, int]:
