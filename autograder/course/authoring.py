@@ -126,7 +126,9 @@ def _namespace() -> dict:
     from .. import reference
     from ..reference import examples
 
-    ns = {"np": np, "R": reference, "math": __import__("math")}
+    from . import figures
+
+    ns = {"np": np, "R": reference, "math": __import__("math"), "kernel_curvatures": figures.kernel_curvatures}
     ns.update({name: getattr(examples, name) for name in examples.__all__})
     ns.update({name: getattr(reference, name) for name in reference.__all__})
     return ns
@@ -152,7 +154,8 @@ def render_numbers(text: str, where: str = "") -> str:
     """Replace each ``{{ expression }}`` of lesson prose by its value, computed with the reference.
 
     The prose never types a result: ``{{ dense_params(28 * 28, 676) }}`` becomes ``530,660``. Names: every
-    function of :mod:`autograder.reference`, the worked examples' inputs, ``np`` and ``math``. Integers get
+    function of :mod:`autograder.reference`, the worked examples' inputs, ``np``, ``math`` and what the
+    lessons' figures measure (``kernel_curvatures``). Integers get
     thousands separators, tuples become ``26×26``.
     """
     ns = None

@@ -994,6 +994,29 @@ def gradient_check(backward, numerical_gradient, layer: str = "convolution", see
                         f"differences: largest relative error {worst:.1e}, so {verdict}.")
 
 
+def _kernel_crops(rng, n: int, size: int) -> np.ndarray:
+    """``n`` crops of the photograph, ``size`` x ``size``, each scaled to mean 0 and standard deviation 1:
+    ndarray, shape (n, size, size, 1), float64. Draws the corners from ``rng``."""
+    photo = sample_photo(256)
+    corners = rng.integers(0, photo.shape[0] - size + 1, (n, 2))
+    images = np.stack([photo[i:i + size, j:j + size] for i, j in corners])[..., None]
+    return (images - images.mean(axis=(1, 2, 3), keepdims=True)) / images.std(axis=(1, 2, 3), keepdims=True)
+
+
+def kernel_curvatures(seed: int = 0, n: int = 16, size: int = 32) -> np.ndarray:
+    """The curvatures of :func:`learn_kernel`'s loss: the eigenvalues, smallest first, of its Hessian in the
+    ten parameters (nine weights and the bias), ``2 X^T X / N`` for the ``N`` windows ``X`` (with a column of
+    ones for the bias). The loss is quadratic, so they are the same everywhere and for every hidden kernel.
+    A step of ``lr`` multiplies the error along an eigenvector of curvature ``c`` by ``1 - lr * c``: steps
+    converge only when ``lr < 2 / max(c)``, and the smallest ``c`` sets the pace."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    images = _kernel_crops(np.random.default_rng(seed), n, size)[..., 0]
+    windows = sliding_window_view(images, (3, 3), axis=(1, 2)).reshape(-1, 9)
+    x = np.hstack([windows, np.ones((len(windows), 1))])
+    return np.linalg.eigvalsh(2 * x.T @ x / len(x))
+
+
 def learn_kernel(backward, convolve, hidden: str = "Sobel x", steps: int = 2000, lr: float = 0.1, tol: float = 1e-7,
                  seed: int = 0, n: int = 16, size: int = 32):
     """Learn a 3x3 kernel (and its bias) by gradient descent until it recovers a hidden one.
@@ -1007,10 +1030,7 @@ def learn_kernel(backward, convolve, hidden: str = "Sobel x", steps: int = 2000,
     """
     plt = _plt()
     rng = np.random.default_rng(seed)
-    photo = sample_photo(256)
-    corners = rng.integers(0, photo.shape[0] - size + 1, (n, 2))
-    images = np.stack([photo[i:i + size, j:j + size] for i, j in corners])[..., None]
-    images = (images - images.mean(axis=(1, 2, 3), keepdims=True)) / images.std(axis=(1, 2, 3), keepdims=True)
+    images = _kernel_crops(rng, n, size)
     target = KERNELS[hidden]
     targets = convolve(images, target[:, :, None, None], "valid")
     kernel, bias = rng.standard_normal(target.shape + (1, 1)) * 0.5, np.zeros(1)

@@ -208,7 +208,19 @@ if figures.answered("architecture_tracking", lenet_shapes=lenet_shapes, lenet_pa
 # pixels. It learns with Adam from batches of 32 digits, for 30 passes (epochs) over the training digits; a
 # quarter of the digits is kept aside to test it. The forward pass calls `convolve`, `pool` and
 # `global_average_pool`, the backward pass `convolve_backward` and `pool_backward`; the Dense layer, ReLU and
-# softmax are NumPy inside the course (they are not exercises).
+# softmax are NumPy inside the course (they are not exercises). Three pieces you have not met:
+#
+# - **ReLU**, `max(x, 0)`, passes a positive value and zeroes a negative one. Its backward pass is a mask:
+#   the gradient flows through where the forward input was positive and is 0 where it was not, as the max
+#   pool's gradient flows only to the maximum.
+# - **Softmax cross-entropy** turns the 10 scores (logits) `z` into probabilities `p = exp(z) / sum(exp(z))`
+#   and charges `-log p[label]`: little when the right digit gets most of the probability, much when it gets
+#   little. Its gradient with respect to the scores is simply `p - onehot(label)` (divided by the batch size,
+#   for the batch's mean).
+# - **Adam** is gradient descent with two running averages per parameter: of its gradient (momentum, which
+#   keeps going through the flat directions of the last notebook) and of its square (which scales each
+#   parameter's step by how large its gradients usually are). Its step size shrinks along a cosine, from its
+#   start to 0 at the last epoch: large steps early, small ones to settle.
 #
 # **Your layers.** This notebook cannot see the functions of the earlier ones. Paste your `convolve`
 # (notebook 3), `pool` and `global_average_pool` (notebook 4), `convolve_backward` and `pool_backward`

@@ -406,6 +406,22 @@ def test_learn_kernel_recovers_the_hidden_kernel_and_its_caption_is_what_it_meas
     assert wild._convcourse_history["losses"][-1] > 1e3 * wild._convcourse_history["losses"][0]
 
 
+def test_the_curvatures_notebook_7_quotes_predict_the_pace_and_the_largest_learning_rate():
+    """The prose's claims, measured: the flattest curvature gives the loss's cut per step, steps converge
+    below 2 / the largest curvature and diverge above it, whatever the hidden kernel."""
+    c = F.kernel_curvatures()
+    assert c.shape == (10,) and np.all(np.diff(c) >= 0) and c[0] > 0
+    for lr in (0.1, 0.17):
+        h = F.learn_kernel(R.convolve_backward, R.convolve, lr=lr)._convcourse_history
+        predicted = 1 - (1 - lr * c[0]) ** 2
+        assert not h["diverged"] and abs(h["cut"] - predicted) < 0.1 * predicted, (lr, h["cut"], predicted)
+    limit = 2 / c[-1]
+    assert F.learn_kernel(R.convolve_backward, R.convolve, lr=0.95 * limit, steps=400)._convcourse_history["losses"][-1] < 1e-3
+    for hidden in ("Sobel x", "Sobel y"):
+        assert F.learn_kernel(R.convolve_backward, R.convolve, hidden=hidden, lr=1.1 * limit)._convcourse_history["diverged"]
+    assert F.learn_kernel(R.convolve_backward, R.convolve, lr=0.3)._convcourse_history["diverged"]
+
+
 # ------------------------------------------------------------------- notebook 8: a CNN from your layers
 
 
