@@ -9,10 +9,10 @@ STAMP  := $(VENV)/.installed-dev-course
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,course]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,course,cluster]'
 	touch $(STAMP)
 
-## setup: .venv with the project, its dev and course extras (JupyterLab, nbgrader); Numba kernels compiled;
+## setup: .venv with the project, its dev, course and cluster extras (JupyterLab, nbgrader, Dask); Numba kernels compiled;
 ## bubblewrap, the sandbox that student code runs in
 setup: $(STAMP) bubblewrap
 	$(BIN)/convcourse warmup

@@ -82,6 +82,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
 
     from .grading.cases import NoSecret, course_secret
     from .classroom.classgrade import Settings, grade_class, summary
+    from .classroom.daskgrade import ClusterError   # Dask itself is imported only with --scheduler
     from .sandbox import SandboxUnavailable
     from .grading.submission import SubmissionError
 
@@ -91,7 +92,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
         settings = Settings(perf=not args.no_perf, timeout=args.timeout, secret=course_secret(args.practice),
                             formats=_asked_formats(args), require_sandbox=not args.no_sandbox,
                             budget=args.budget, practice=args.practice)
-        run = grade_class(root, out, settings, workers=args.workers)
+        run = grade_class(root, out, settings, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
     except NoSecret as exc:
         print(f"convcourse grade-class: refusing to grade for the record: {exc}", file=sys.stderr)
         return 2
@@ -101,27 +102,50 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
     except SandboxUnavailable as exc:
         print(f"convcourse grade-class: refusing to run student code: {exc}", file=sys.stderr)
         return 2
+    except ClusterError as exc:
+        print(f"convcourse grade-class: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"\nconvcourse grade-class: interrupted; every finished submission is recorded in {out}: "
               "run the same command again to grade the rest", file=sys.stderr)
         return 130
     print(summary(run))
+    if not _write_canvas(run, args.canvas_roster):
+        return 2
     if args.gradebook:
         from .classroom.gradebook import write_scores
 
         url = args.gradebook
+        course = root if (root / "nbgrader_config.py").exists() else root.resolve().parent
         if url == "auto":
-            course = root if (root / "nbgrader_config.py").exists() else root.resolve().parent
             url = f"sqlite:///{(course / 'gradebook.db').resolve()}"
         try:
-            written = write_scores(url, run.rows())
+            written = write_scores(url, run.rows(), autograded=course / "autograded")
         except Exception as exc:  # noqa: BLE001 - the records are safe on disk; say why the gradebook is not
             print(f"convcourse grade-class: could not write the gradebook {url}: {type(exc).__name__}: {exc}",
                   file=sys.stderr)
             return 2
-        print(f"gradebook {url}: {written.updated} grade cells written"
+        print(f"gradebook {url}: {written.updated} grade cells written (tier points as extra credit); "
+              f"{written.outputs} autograded notebooks' grade cells now show these scores"
               + "".join(f"\n  skipped {s}" for s in written.skipped))
     return 0
+
+
+def _write_canvas(run, roster_path: str | None) -> bool:
+    """``OUT/canvas.csv``, Canvas's gradebook import, with Canvas's identities when given its export."""
+    from .formats.canvas import RosterError, read_roster, to_canvas_csv
+    from .grading.results import write_atomic
+
+    try:
+        roster = read_roster(roster_path) if roster_path else None
+    except RosterError as exc:
+        print(f"convcourse grade-class: {exc}", file=sys.stderr)
+        return False
+    table = to_canvas_csv(run.rows(), roster)
+    write_atomic(run.out / "canvas.csv", table.text)
+    print(f"Canvas gradebook import: {run.out / 'canvas.csv'}"
+          + (f" ({len(table.unmatched)} not in the roster: {', '.join(table.unmatched[:10])})" if table.unmatched else ""))
+    return True
 
 
 def _cmd_build_course(args: argparse.Namespace) -> int:
@@ -172,10 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="the class folder")
     p.add_argument("--out", metavar="DIR", help="where the records go (default: DIR-grades beside DIR)")
     p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or per-submission lines: only the summary")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a Dask cluster: a scheduler's tcp://host:8786 or tls://host:8786, or local:N (N "
+                        "worker processes started for this run); see docs/instructors.md")
     _grading_options(p)
     for fmt in FORMATS:
         if not fmt.every_record:
             p.add_argument(f"--{fmt.name}", action="store_true", help=f"also write each student's {fmt.describes}")
+    p.add_argument("--canvas-roster", metavar="CSV", help="Canvas's gradebook export: canvas.csv then carries Canvas's "
+                                                          "student identities")
     p.add_argument("--gradebook", nargs="?", const="auto", metavar="URL",
                    help="write the scores into nbgrader's gradebook (default: the course's gradebook.db)")
     p.set_defaults(run=_cmd_grade_class)

@@ -7,6 +7,11 @@ Makes N nbgrader submissions of assignment 02 (a mix of the kinds of autograder/
 process tree (grade-class, its workers and their sandboxed children) every half second, kills the process
 group once a share of the class is recorded, runs the same command again, and checks that nothing was
 lost and nothing regraded.
+
+    python benchmarks/class_run.py --students 40 --compare-dask
+
+grades the same class with the local pool and then on ``--scheduler local:N`` (N the cores), each from
+nothing, and prints both throughputs and their ratio.
 """
 
 from __future__ import annotations
@@ -78,12 +83,38 @@ def memory_at(samples, n, share) -> float:
     return max(near, default=0) / 2**20
 
 
+def compare_dask(cmd: list[str], work: Path, n: int, write: str | None) -> int:
+    """The class graded twice from nothing, by the local pool and on ``--scheduler local:N``: each
+    command's whole wall time, cluster start-up included, as submissions a minute."""
+    workers = os.cpu_count() or 1
+    runs = {}
+    for name, extra in (("local pool", []), (f"Dask local:{workers}", ["--scheduler", f"local:{workers}"])):
+        out = work / f"grades-{len(runs)}"
+        done = run(cmd + [str(out)] + extra, out, n, None)
+        if len(list(out.glob("*/*/.done"))) != n:
+            print(f"{name}: only {done['done']} of {n} recorded:\n{done['stdout']}", file=sys.stderr)
+            return 1
+        runs[name] = n / (done["seconds"] / 60)
+    (pool, pool_rate), (dask_name, dask_rate) = runs.items()
+    lines = [f"- {pool}: {n} submissions in {n / pool_rate * 60:.1f} s, {pool_rate:.1f} a minute",
+             f"- {dask_name}: {n} submissions in {n / dask_rate * 60:.1f} s, {dask_rate:.1f} a minute",
+             f"- Dask / local pool: {dask_rate / pool_rate:.2f}"]
+    report = "\n".join(lines)
+    print(report)
+    if write:
+        Path(write).write_text(report + "\n")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--students", type=int, default=200)
     ap.add_argument("--kill-at", type=float, default=0.5, help="share of the class recorded when the first run "
                                                                "is killed (0 or less: no kill)")
     ap.add_argument("--write", metavar="FILE", help="write the report (markdown) here")
+    ap.add_argument("--compare-dask", action="store_true",
+                    help="instead: grade the class with the local pool, then on a local Dask cluster "
+                         "(--scheduler local:N, N the cores), and print both throughputs and their ratio")
     args = ap.parse_args()
     n = args.students
     work = Path(tempfile.mkdtemp(prefix="convcourse-class-"))
@@ -93,6 +124,8 @@ def main() -> int:
     cmd = [str(Path(sys.executable).parent / "convcourse"), "grade-class", str(work / "submitted"), "--out", str(out)]
     env_secret = os.environ.setdefault("CONVCOURSE_SECRET", "benchmark-secret")
     del env_secret
+    if args.compare_dask:
+        return compare_dask(cmd[:-1], work, n, args.write)
     kill_at = args.kill_at if args.kill_at and args.kill_at > 0 else None
     first = run(cmd, out, n, kill_at)
     second = run(cmd, out, n, None) if first["killed"] else None

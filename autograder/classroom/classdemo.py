@@ -2,7 +2,8 @@
 
 In a scratch copy of the course: generate the student release of assignment 02, hand in six kinds of
 work (:mod:`.sampleclass`), run ``nbgrader autograde`` and ``convcourse grade-class`` on them, write the
-hardened scores into the gradebook, and print both. Run ``python -m autograder.classroom.classdemo``.
+hardened scores into the gradebook, and print both; then grade the class again on a local Dask cluster and
+print both throughputs. Run ``python -m autograder.classroom.classdemo``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 from ..course.authoring import ROOT, run_nbgrader
+from ..grading.results import shown
 from .sampleclass import ASSIGNMENT, make_class
 
 __all__ = ["STUDENTS", "run_demo"]
@@ -65,14 +67,16 @@ def run_demo(work: Path | None = None, cell_timeout: int = 20) -> Path:
     _nbgrader(["autograde", ASSIGNMENT, "--force", f"--Execute.timeout={cell_timeout}"], course)
     nbgrader_seconds = time.perf_counter() - t0
     theirs = _nbgrader_scores(course)
-    _nbgrader(["generate_feedback", ASSIGNMENT, "--force"], course)
     print("4. convcourse grade-class course --gradebook")
     t0 = time.perf_counter()
     run = grade_class(course, work / "grades", Settings(), progress=False)
     ours_seconds = time.perf_counter() - t0
-    written = write_scores(f"sqlite:///{course / 'gradebook.db'}", run.rows())
+    written = write_scores(f"sqlite:///{course / 'gradebook.db'}", run.rows(), autograded=course / "autograded")
+    # nbgrader's feedback from the gradebook and the autograded notebooks, both now the hardened grader's
+    _nbgrader(["generate_feedback", ASSIGNMENT, "--force"], course)
     print(summary(run))
-    print(f"   gradebook: {written.updated} grade cells written (tier points as extra credit)\n")
+    print(f"   gradebook: {written.updated} grade cells written (tier points as extra credit), "
+          f"{written.outputs} autograded notebooks now show these scores in their grade cells\n")
 
     by_student = {g.entry.student: g for g in run.graded}
     header = f"{'student':<7} {'work':<14} {'nbgrader autograde':<20} {'convcourse grade-class':<26} why they differ"
@@ -82,8 +86,7 @@ def run_demo(work: Path | None = None, cell_timeout: int = 20) -> Path:
         mine = theirs[student]
         nb = "FAILED (shows 0)" if mine is None else f"{mine[0]:g} / {mine[1]:g}"
         r = by_student[student].result
-        base = r.score - sum(_tier_points(e) for e in r.exercises)
-        ours = f"{base:g} / {r.max_score - sum(_tier_max(e) for e in r.exercises):g} + {r.score - base:g} tier"
+        ours = f"{shown(r.score - r.extra_credit)} / {shown(r.max_score)} + {shown(r.extra_credit)} tier"
         print(f"{student:<7} {kind:<14} {nb:<20} {ours:<26} {_why(r)}")
     print("\nfeedback files:")
     for student in STUDENTS:
@@ -91,10 +94,30 @@ def run_demo(work: Path | None = None, cell_timeout: int = 20) -> Path:
         ours_fb = run.out / student / ASSIGNMENT / "feedback.html"
         print(f"  {student:<7} convcourse {ours_fb}")
         print(f"  {'':<7} nbgrader   {theirs_fb if theirs_fb.exists() else '(none: autograde failed)'}")
+    _on_dask(course, work, run)
     print(f"\nnbgrader autograde took {nbgrader_seconds:.0f} s, convcourse grade-class {ours_seconds:.0f} s "
           f"(with performance tiers, {run.workers} workers); whole demo {time.perf_counter() - started:.0f} s. "
           f"Everything is in {work}")
     return work
+
+
+def _on_dask(course: Path, work: Path, pool_run) -> None:
+    """The same class graded again on a local Dask cluster (``--scheduler local:N``); both throughputs,
+    start-up included."""
+    from .classgrade import Settings, grade_class
+    from .daskgrade import ClusterError
+
+    n = pool_run.workers
+    print(f"\n5. the same class on a local Dask cluster: convcourse grade-class course --scheduler local:{n}")
+    try:
+        dask_run = grade_class(course, work / "grades-dask", Settings(), progress=False, scheduler=f"local:{n}")
+    except ClusterError as exc:
+        print(f"   skipped: {exc}")
+        return
+    for name, r in (("local pool", pool_run), (f"Dask local:{n}", dask_run)):
+        graded = sum(g.state == "graded" for g in r.graded)
+        print(f"   {name + ':':<14} {graded} submissions graded in {r.seconds:.1f} s, "
+              f"{60 * graded / r.seconds:.1f} a minute")
 
 
 def _why(result) -> str:
@@ -121,19 +144,6 @@ def _after_call(message: str) -> str:
         if depth == 0:
             return message[i + 1:].lstrip(" :")
     return message
-
-
-def _tier_points(e) -> float:
-    from ..exercises import registry
-
-    return registry.get(e.slug).tier_points(e.tier)
-
-
-def _tier_max(e) -> float:
-    from ..exercises import registry
-
-    ex = registry.get(e.slug)
-    return ex.points.tier if e.max_score > ex.max_score else 0.0
 
 
 if __name__ == "__main__":

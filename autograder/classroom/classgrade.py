@@ -2,7 +2,7 @@
 
 Each submission (:mod:`.roster`) is graded by :func:`autograder.grading.grade.grade_path` in a worker process
 (the student's code runs in that worker's sandboxed child, never in a worker). Its records go to
-``OUT/<student>[/<assignment>]/``: ``results.json`` (convcourse.results/1), ``feedback.html`` and, on
+``OUT/<student>[/<assignment>]/``: ``results.json`` (convcourse.results/2), ``feedback.html`` and, on
 request, the other formats of :data:`~autograder.formats.FORMATS` (``gradescope.json``, ``junit.xml``), each
 written atomically; then ``.done`` records the fingerprint of the submission, the grading settings and a
 digest of every record, authenticated with a key derived from the course secret (which no child ever sees). A rerun keeps every submission whose
@@ -13,6 +13,9 @@ A worker that dies (killed, out of memory) costs the submission it was grading o
 fresh worker; dying again is recorded as "could not grade" with the reason. Every other submission goes
 on. ``.grading`` in a record folder names the worker grading it, so that a death is charged to the right
 submission.
+
+On a Dask cluster (``scheduler=``, ``--scheduler``) :mod:`.daskgrade` grades instead of the local pool;
+this process still writes every record.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from ..formats import FORMATS, to_class_csv
-from ..grading.results import SubmissionResult, write_atomic
+from ..grading.results import SCHEMA, SubmissionResult, shown, write_atomic
 from ..sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS, Containment
 from .roster import Entry, exercises_for, find_submissions, fingerprint
 
@@ -143,7 +146,10 @@ def _kept(folder: Path, entry: Entry, fp: str, settings: Settings) -> Submission
         want = json.loads(_stamp(entry, fp, settings, records))
         if not hmac.compare_digest(str(stamp.get("hmac")), want["hmac"]) or stamp != want:
             return None
-        return SubmissionResult.from_json(json.loads(records["results.json"]))
+        data = json.loads(records["results.json"])
+        if data.get("schema") != SCHEMA:   # an older grade model (results/1 counted tiers in max_score)
+            return None
+        return SubmissionResult.from_json(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -234,7 +240,7 @@ def _progress(total: int):
 
     def line(g: Graded):
         count[0] += 1
-        score = f" {g.result.score:g}/{g.result.max_score:g}" if g.result else f" ({g.error})"
+        score = f" {g.result.score_text()}" if g.result else f" ({g.error})"
         print(f"[{count[0]}/{total}] {g.entry.key}: {g.state}{score}", file=sys.stderr, flush=True)
 
     return line, lambda: None
@@ -299,21 +305,38 @@ def _run_pool(entries: list[Entry], out: Path, settings: Settings, workers: int,
     return left
 
 
+def _ignored_by_git(out: Path) -> None:
+    """Keep a run's records out of git wherever they are written (students' code and grades, and records
+    worth nothing without the secret): the folder ignores itself, as a virtualenv does."""
+    out.mkdir(parents=True, exist_ok=True)
+    marker = out / ".gitignore"
+    if not marker.exists():
+        write_atomic(marker, "# convcourse grade-class records: git ignores them (delete this file to commit them)\n*\n")
+
+
 def grade_class(root, out, settings: Settings = Settings(), workers: int | None = None,
-                progress: bool = True) -> ClassRun:
+                progress: bool = True, scheduler: str | None = None) -> ClassRun:
     """Grade every submission under ``root`` into ``out`` with ``workers`` processes (default: the
-    number of cores), then write ``out/grades.csv``. Raises
+    number of cores), or on the Dask cluster at ``scheduler`` (:mod:`.daskgrade`: ``tcp://host:port``,
+    ``tls://host:port``, ``local:N``), then write ``out/grades.csv``. Raises
     :class:`~autograder.grading.submission.SubmissionError` when ``root`` holds no submissions,
     :class:`~autograder.sandbox.SandboxUnavailable` before grading anyone when the isolation the settings
     insist on cannot be had here, and :class:`~autograder.grading.cases.NoSecret` when there is no course secret
-    (unless ``settings.practice``)."""
+    (unless ``settings.practice``); with ``scheduler``, :class:`.daskgrade.ClusterError` when that cluster
+    cannot be reached or its workers cannot grade."""
     from ..sandbox.isolation import plan_for
 
     entries = find_submissions(root)
     settings = settings.resolved()
-    plan_for(settings.policy())
-    out = Path(out)
     workers = max(1, workers or os.cpu_count() or 1)
+    if scheduler is not None:
+        from .daskgrade import local_workers
+
+        remote = local_workers(scheduler, workers) is None
+    if scheduler is None or not remote:   # a remote cluster's workers check their own machines' sandbox
+        plan_for(settings.policy())
+    out = Path(out)
+    _ignored_by_git(out)
     run = ClassRun(out=out, workers=workers)
     started = time.perf_counter()
     step, stop = _progress(len(entries)) if progress else (lambda g: None, lambda: None)
@@ -324,8 +347,12 @@ def grade_class(root, out, settings: Settings = Settings(), workers: int | None 
 
     # A new pool serves each batch of PER_WORKER submissions per worker, so that a class of any size runs
     # in flat memory. (Python 3.11's own max_tasks_per_child stalls once the first workers retire.)
-    queue, batch, broken = list(entries), workers * PER_WORKER, Counter()
+    queue, batch, broken = list(entries) if scheduler is None else [], workers * PER_WORKER, Counter()
     try:
+        if scheduler is not None:
+            from .daskgrade import grade_on_dask
+
+            run.workers = grade_on_dask(entries, out, settings, scheduler, workers, done)
         while queue:
             left = _run_pool(queue[:batch], out, settings, workers, done)
             queue = queue[batch:]
@@ -351,8 +378,35 @@ def grade_class(root, out, settings: Settings = Settings(), workers: int | None 
 def _histogram(percents: list[float], width: int = 40) -> list[str]:
     bins = Counter(min(int(p // 10), 9) for p in percents)
     most = max(bins.values(), default=1)
-    return [f"  {10 * b:>3}-{10 * b + 10:<3}% | {'#' * round(width * bins[b] / most):<{width}} {bins[b]}"
-            for b in range(10)]
+    # the last bin holds 100% and above too: tier points are extra credit
+    labels = [f"{10 * b:>3}-{10 * b + 10:<3}%" for b in range(9)] + [" 90%+   "]
+    return [f"  {labels[b]} | {'#' * round(width * bins[b] / most):<{width}} {bins[b]}" for b in range(10)]
+
+
+def what_went_wrong(g: Graded, limit: int = 160) -> str:
+    """One line: why this submission lost points (each exercise not passed, with its main diagnosis or
+    status), or why it could not be graded; "" when nothing went wrong."""
+    if g.result is None or g.state == "failed":   # not graded: every exercise would say the same
+        return f"FAILED: {g.error}"
+    parts, broken = [], Counter()
+    for e in g.result.exercises:
+        broken.update(r.id for r in e.rules if not r.passed)
+        if e.status == "passed":
+            continue
+        why = e.diagnoses[0] if e.diagnoses else ("borrowed answer" if e.borrowed else "")
+        if not why and e.status == "failed":
+            why = f"{e.passed}/{e.total} cases"
+        if not why and e.status == "error":   # what happened, in a few words: "could not be loaded: ModuleNotFoundError"
+            head = e.message.split(". ")[0].removeprefix(f"`{e.slug}` ")
+            raised = head.split(" raised ", 1)[1].split(":")[0] if " raised " in head else ""
+            why = (f"{head.split(':')[0]}: {raised}" if raised else head)[:70]
+        parts.append(f"{e.slug} {e.status}" + (f" ({why})" if why else ""))
+    if broken:
+        parts.append("rules broken: " + ", ".join(f"{rule} ({n})" if n > 1 else rule for rule, n in broken.items()))
+    line = "; ".join(parts)
+    if line:
+        line = f"{shown(g.result.score)}/{shown(g.result.max_score)}: {line}"
+    return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
 def summary(run: ClassRun) -> str:
@@ -375,8 +429,10 @@ def summary(run: ClassRun) -> str:
         diagnoses = Counter(d for r in results for e in r.exercises for d in e.diagnoses[:1])
         if diagnoses:
             lines.append("most common diagnoses: " + ", ".join(f"{d} ({n})" for d, n in diagnoses.most_common(5)))
-    for g in run.graded:
-        if g.state == "failed":
-            lines.append(f"FAILED {g.entry.key}: {g.error}")
+    problems = [(g.entry.key, line) for g in run.graded if (line := what_went_wrong(g))]
+    if problems:
+        lines.append("what went wrong, per submission:")
+        width = max(len(key) for key, _ in problems)
+        lines += [f"  {key:<{width}}  {line}" for key, line in problems]
     lines.append(f"records: {run.out}/<student>/.../results.json and feedback.html; class table {run.out / 'grades.csv'}")
     return "\n".join(lines)

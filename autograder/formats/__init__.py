@@ -3,7 +3,7 @@
 its line in that list (``convcourse grade --NAME FILE`` and ``grade-class --NAME`` follow from it).
 
 The project's own JSON is :meth:`SubmissionResult.to_json`; here are Gradescope's ``results.json``, JUnit
-XML, the terminal table, HTML for notebooks and feedback pages, and the class's CSV.
+XML, the terminal table, HTML for notebooks and feedback pages, and the class's tables (its CSV, Canvas's import).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..grading.results import SCHEMA
+from .canvas import to_canvas_csv
 from .classcsv import to_class_csv
 from .gradescope import to_gradescope
 from .html import to_html, to_html_page
@@ -18,7 +20,7 @@ from .junit import to_junit
 from .table import render_table
 
 __all__ = ["Format", "FORMATS", "to_gradescope", "to_junit", "render_table", "to_html", "to_html_page",
-           "to_class_csv"]
+           "to_class_csv", "to_canvas_csv"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class Format:
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("json", "results.json", lambda result, title: result.dumps(), "convcourse.results/1 JSON",
+    Format("json", "results.json", lambda result, title: result.dumps(), f"{SCHEMA} JSON",
            every_record=True),
     Format("html", "feedback.html", to_html_page, "feedback page (HTML)", every_record=True),
     Format("gradescope", "gradescope.json", lambda result, title: to_gradescope(result), "Gradescope results.json"),

@@ -66,14 +66,14 @@ def exercise_html(e: ExerciseResult, pictures: dict[str, str] | None = None) -> 
     chart = (pictures or {}).get("perf", "")
     chart = chart[chart.find("<img"):] if "<img" in chart else ""
     return (f"<div class='convcourse'><h4 style='color:{colour}'>{escape(e.slug)}: {escape(e.status)} "
-            f"({e.score:g} / {e.max_score:g}){tier}</h4><p>{escape(e.message)}</p>"
+            f"({escape(e.score_text())}){tier}</h4><p>{escape(e.message)}</p>"
             f"<table {_TABLE}><tr>{_TH}</th>{_TH}case</th>{_TH}what it covers</th>{_TH}stage</th>{_TH}message</th></tr>"
             f"{''.join(rows)}</table>{'<ul>' + rules + '</ul>' if rules else ''}{chart}</div>")
 
 
 def to_html(result: SubmissionResult) -> str:
     body = "".join(exercise_html(e) for e in result.exercises)
-    return (f"<h3>{escape(result.submission)}: {result.score:g} / {result.max_score:g}</h3>{body}")
+    return (f"<h3>{escape(result.submission)}: {escape(result.score_text())}</h3>{body}")
 
 
 def to_html_page(result: SubmissionResult, title: str = "") -> str:

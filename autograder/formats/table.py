@@ -13,7 +13,7 @@ def _rows(result: SubmissionResult):
     for e in result.exercises:
         broken = [r.id for r in e.rules if not r.passed]
         tier = f"{e.tier} ({e.ratio:.1f}x)" if e.tier and e.ratio is not None else (e.tier or "-")
-        yield (e.slug, _MARK[e.status], f"{e.passed}/{e.total}", f"{e.score:g} / {e.max_score:g}",
+        yield (e.slug, _MARK[e.status], f"{e.passed}/{e.total}", e.score_text(),
                tier, ", ".join(e.diagnoses[:2]) or "-", ", ".join(broken) or "-")
 
 
@@ -32,7 +32,7 @@ def render_table(result: SubmissionResult, width: int | None = None) -> str:
 
 
 def _table(result: SubmissionResult, width: int | None) -> str:
-    title = f"{result.submission} ({result.student}): {result.score:g} / {result.max_score:g}"
+    title = f"{result.submission} ({result.student}): {result.score_text()}"
     try:
         from rich.console import Console
         from rich.table import Table

@@ -24,7 +24,7 @@ def _finished(grading, sub: Submission, runner: Runner, perf: bool) -> ExerciseR
     """The result of a graded exercise, with its tier measured when asked for and every case passed."""
     exercise = grading.exercise
     result = finish(grading, runner, sub)
-    result.max_score = _max_score(exercise, perf)
+    result.extra_credit_max = _extra_credit(exercise, perf)
     if perf and exercise.workload is not None and result.status == Status.PASSED and not runner.budget_spent:
         measured = measure_tier(runner, exercise.functions[0], exercise.workload)   # fresh OS randomness
         result.tier, result.ratio = measured.tier, measured.ratio
@@ -34,15 +34,17 @@ def _finished(grading, sub: Submission, runner: Runner, perf: bool) -> ExerciseR
     return result
 
 
-def _max_score(exercise, perf: bool) -> float:
-    """Correctness and rule points, and with ``perf`` the tier points of an exercise that has a workload."""
-    return exercise.max_score + (exercise.points.tier if perf and exercise.workload is not None else 0.0)
+def _extra_credit(exercise, perf: bool) -> float:
+    """The tier points on offer: with ``perf``, those of an exercise that has a workload. They are extra
+    credit, on top of the correctness and rule points of ``max_score``, in every format."""
+    return exercise.points.tier if perf and exercise.workload is not None else 0.0
 
 
 def _error_result(exercise, message: str, perf: bool, student: str, secret: str | None) -> ExerciseResult:
     """An exercise the grader could not grade: ``error``, no points, every case counted, and why."""
-    return ExerciseResult(exercise.slug, Status.ERROR, 0.0, _max_score(exercise, perf), 0,
-                          len(all_cases(exercise.slug, student, secret)), message=message)
+    return ExerciseResult(exercise.slug, Status.ERROR, 0.0, exercise.max_score, 0,
+                          len(all_cases(exercise.slug, student, secret)), message=message,
+                          extra_credit_max=_extra_credit(exercise, perf))
 
 
 def _could_not_grade(exercise, exc: Exception, perf: bool, student: str, secret: str | None) -> ExerciseResult:

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-__all__ = ["SCHEMA", "Status", "Stage", "Tier", "Breakdown", "CaseResult", "RuleResult", "ExerciseResult",
+__all__ = ["shown", "score_text", "SCHEMA", "Status", "Stage", "Tier", "Breakdown", "CaseResult", "RuleResult", "ExerciseResult",
            "SubmissionResult", "write_atomic"]
 
-SCHEMA = "convcourse.results/1"
+#: /2: ``max_score`` counts correctness and rules only; tier points are extra credit: ``score`` includes the
+#: ``extra_credit`` earned, ``extra_credit_max`` is what the tiers could earn. /1 counted them in ``max_score``.
+SCHEMA = "convcourse.results/2"
 
 
 class Status(StrEnum):
@@ -48,6 +50,20 @@ class Tier(StrEnum):
     VECTORIZED = "vectorized"
     LOOPS = "loops"
     TOO_SLOW = "too-slow"
+
+
+def shown(points: float) -> str:
+    """A number of points as every format prints it: at most two decimals (7.33, not 7.3333)."""
+    return f"{round(points, 2):g}"
+
+
+def score_text(score: float, max_score: float, extra_credit: float = 0.0, extra_credit_max: float = 0.0) -> str:
+    """``12 / 10 (2 of 2 extra credit for speed)``: the one way a score is written for people. ``score``
+    includes the extra credit earned; ``max_score`` does not."""
+    text = f"{shown(score)} / {shown(max_score)}"
+    if extra_credit_max:
+        text += f" ({shown(extra_credit)} of {shown(extra_credit_max)} extra credit for speed)"
+    return text
 
 
 @dataclass
@@ -101,13 +117,24 @@ class ExerciseResult:
     message: str = ""
     cases: list[CaseResult] = field(default_factory=list)
     points: Breakdown = field(default_factory=Breakdown)
+    #: The tier points this exercise could earn on top of ``max_score`` (0 without a measured workload).
+    extra_credit_max: float = 0.0
     #: Where the code used the course's own code (SPEC §2): then the exercise earns no points.
     borrowed: list[str] = field(default_factory=list)
+
+    @property
+    def extra_credit(self) -> float:
+        """The tier points earned: extra credit, part of ``score``, never of ``max_score``."""
+        return self.points.tier
+
+    def score_text(self) -> str:
+        return score_text(self.score, self.max_score, self.extra_credit, self.extra_credit_max)
 
     def to_json(self) -> dict:
         return {
             "slug": self.slug, "status": self.status, "score": round(self.score, 4),
             "max_score": round(self.max_score, 4),
+            "extra_credit": round(self.extra_credit, 4), "extra_credit_max": round(self.extra_credit_max, 4),
             "correctness": {"passed": self.passed, "total": self.total},
             "points": self.points.to_json(), "tier": self.tier, "ratio": self.ratio,
             "rules": [{"id": r.id, "passed": r.passed, "message": r.message} for r in self.rules],
@@ -130,11 +157,26 @@ class SubmissionResult:
 
     @property
     def max_score(self) -> float:
+        """Correctness and rule points: the grade's denominator (tier points are extra credit)."""
         return sum(e.max_score for e in self.exercises)
+
+    @property
+    def extra_credit(self) -> float:
+        """The tier points earned (part of :attr:`score`)."""
+        return sum(e.extra_credit for e in self.exercises)
+
+    @property
+    def extra_credit_max(self) -> float:
+        """The tier points the exercises could earn on top of :attr:`max_score`."""
+        return sum(e.extra_credit_max for e in self.exercises)
+
+    def score_text(self) -> str:
+        return score_text(self.score, self.max_score, self.extra_credit, self.extra_credit_max)
 
     def to_json(self) -> dict:
         return {"schema": SCHEMA, "student": self.student, "submission": self.submission,
                 "score": round(self.score, 4), "max_score": round(self.max_score, 4),
+                "extra_credit": round(self.extra_credit, 4), "extra_credit_max": round(self.extra_credit_max, 4),
                 "isolation": self.isolation,
                 "exercises": [e.to_json() for e in self.exercises]}
 
@@ -151,7 +193,8 @@ class SubmissionResult:
                 tier=Tier(e["tier"]) if e["tier"] else None, ratio=e["ratio"],
                 rules=[RuleResult(**r) for r in e["rules"]], diagnoses=e["diagnoses"], message=e["message"],
                 cases=[CaseResult(**{**c, "stage": Stage(c["stage"])}) for c in e["cases"]],
-                points=Breakdown(**e.get("points", {}))))
+                points=Breakdown(**e.get("points", {})), extra_credit_max=e.get("extra_credit_max", 0.0),
+                borrowed=list(e.get("borrowed", []))))
         return cls(student=data["student"], submission=data["submission"], exercises=exercises,
                    isolation=data.get("isolation"))
 
