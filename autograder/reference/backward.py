@@ -145,7 +145,7 @@ def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="vali
                                         for o in range(g.out)], dtype=x.dtype) for g in (gh, gw))
 
         def work(b0, b1):
-            rows = np.empty((gh.out, x.shape[2], c), dtype=x.dtype)
-            cores.pool_avg_backward_gather(d, dx, rows, inv_h, inv_w, b0, b1, *kshape, *stride, gh.before, gw.before)
+            ring = np.empty((-(-kshape[0] // stride[0]), x.shape[2], c), dtype=x.dtype)   # ceil(kh / sh) rows
+            cores.pool_avg_backward_gather(d, dx, ring, inv_h, inv_w, b0, b1, *kshape, *stride, gh.before, gw.before)
     map_batch(m, work)
     return dx

@@ -452,53 +452,82 @@ def pool_max_backward_tiles(x, d, dx, best, done, b0, b1, kh, kw, pt, pl):
 
 
 @nb.njit(**_JIT)
-def pool_avg_backward_gather(d, dx, rows, inv_h, inv_w, b0, b1, kh, kw, sh, sw, pt, pl):
-    """:func:`pool_avg_backward` by gathering, one axis at a time: a window's share ``d / (ny * nx)``
-    factors into a row part and a column part, so each image first sums along the columns the shares of
-    the windows covering each column (``rows``, one row per window row), then each cell of ``dx`` sums the
-    rows of the windows covering its row: ``dx`` is written once, in long contiguous runs, with no zeroing.
+def pool_avg_backward_gather(d, dx, ring, inv_h, inv_w, b0, b1, kh, kw, sh, sw, pt, pl):
+    """:func:`pool_avg_backward` by gathering, one axis at a time, streaming: a window's share
+    ``d / (ny * nx)`` factors into a row part and a column part. For each row of ``dx`` in turn, the rows of
+    windows covering it are summed along the columns into ``ring`` (each window row once, when first needed;
+    a few rows of ``w * c``, so it stays in cache), and the row is written once, whole and contiguous, as
+    the scaled sum of those ring rows: no zeroing, no second pass over memory.
 
     Parameters
     ----------
     d : ndarray, shape (m, oh, ow, c)
     dx : ndarray, shape (m, h, w, c)
         Images ``b0 .. b1-1`` are written whole.
-    rows : ndarray, shape (oh, w, c), ``dx``'s dtype
-        Scratch.
+    ring : ndarray, shape (r, w, c), ``dx``'s dtype
+        Scratch; ``r`` is at least the number of window rows that can cover one row, ``ceil(kh / sh)``.
     inv_h, inv_w : ndarray, shapes (oh,) and (ow,)
         ``1 / ny`` and ``1 / nx``: each window's number of rows and columns inside the image, inverted.
     """
     _, h, w, c = dx.shape
     _, oh, ow, _ = d.shape
+    r = ring.shape[0]
+    n = w * c
     df = d.reshape(d.size)
     dxf = dx.reshape(dx.size)
-    rf = rows.reshape(rows.size)
+    rf = ring.reshape(ring.size)
     for b in range(b0, b1):
-        for oy in range(oh):
-            for xx in range(w):
-                # windows ox with ox * sw - pl <= xx < ox * sw - pl + kw
-                ox0 = max(0, (xx + pl - kw + sw) // sw)
-                ox1 = min(ow - 1, (xx + pl) // sw)
-                dst = (oy * w + xx) * c
-                for t in range(c):
-                    rf[_u(dst + t)] = 0.0
-                for ox in range(ox0, ox1 + 1):
-                    g = ((b * oh + oy) * ow + ox) * c
-                    scale = inv_w[ox]
-                    for t in range(c):
-                        rf[_u(dst + t)] += df[_u(g + t)] * scale
-        n = w * c
+        ready = 0   # window rows 0 .. ready-1 have been summed into the ring
         for y in range(h):
             oy0 = max(0, (y + pt - kh + sh) // sh)
             oy1 = min(oh - 1, (y + pt) // sh)
+            while ready <= oy1:
+                base = (ready % r) * n
+                src = (b * oh + ready) * ow * c
+                for xx in range(w):
+                    # the windows ox with ox * sw - pl <= xx < ox * sw - pl + kw
+                    ox0 = max(0, (xx + pl - kw + sw) // sw)
+                    ox1 = min(ow - 1, (xx + pl) // sw)
+                    dst = base + xx * c
+                    if ox1 < ox0:
+                        for t in range(c):
+                            rf[_u(dst + t)] = 0.0
+                        continue
+                    g = src + ox0 * c
+                    s0 = inv_w[ox0]
+                    if ox1 == ox0:
+                        for t in range(c):
+                            rf[_u(dst + t)] = df[_u(g + t)] * s0
+                        continue
+                    s1 = inv_w[ox0 + 1]
+                    for t in range(c):
+                        rf[_u(dst + t)] = df[_u(g + t)] * s0 + df[_u(g + c + t)] * s1
+                    for ox in range(ox0 + 2, ox1 + 1):
+                        g = src + ox * c
+                        s = inv_w[ox]
+                        for t in range(c):
+                            rf[_u(dst + t)] += df[_u(g + t)] * s
+                ready += 1
             dst = (b * h + y) * n
-            for t in range(n):
-                dxf[_u(dst + t)] = 0.0
-            for oy in range(oy0, oy1 + 1):
-                scale = inv_h[oy]
-                src = oy * n
+            if oy1 < oy0:   # no window covers this row (a stride longer than the window)
                 for t in range(n):
-                    dxf[_u(dst + t)] += rf[_u(src + t)] * scale
+                    dxf[_u(dst + t)] = 0.0
+                continue
+            a = (oy0 % r) * n
+            s0 = inv_h[oy0]
+            if oy1 == oy0:
+                for t in range(n):
+                    dxf[_u(dst + t)] = rf[_u(a + t)] * s0
+                continue
+            a1 = ((oy0 + 1) % r) * n
+            s1 = inv_h[oy0 + 1]
+            for t in range(n):
+                dxf[_u(dst + t)] = rf[_u(a + t)] * s0 + rf[_u(a1 + t)] * s1
+            for oy in range(oy0 + 2, oy1 + 1):
+                a = (oy % r) * n
+                s = inv_h[oy]
+                for t in range(n):
+                    dxf[_u(dst + t)] += rf[_u(a + t)] * s
 
 
 @nb.njit(**_JIT)
