@@ -217,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_build_course)
     p = sub.add_parser("examples", help="print the course's worked examples, computed by the reference")
     p.set_defaults(run=_cmd_examples)
+    from .classroom import github   # standard library only: cheap to import for every command
+    github.add_arguments(sub.add_parser("fetch-class", help="clone a GitHub Classroom assignment's repositories "
+                                                             "into one folder per student, for grade-class"))
     return parser
 
 
