@@ -97,5 +97,7 @@ def test_model_solutions_get_a_tier_and_its_points():
     for e in result.exercises:
         assert e.tier in ("fast", "reference-class", "vectorized"), (e.slug, e.message)
         exercise = registry.get(e.slug)
-        assert e.max_score == exercise.max_score + exercise.points.tier   # the tier counts when timed
-        assert e.score >= e.max_score - exercise.points.tier / 2 and e.ratio > 0
+        # the tier is extra credit: offered when timed, earned on top of max_score, never part of it
+        assert e.max_score == exercise.max_score and e.extra_credit_max == exercise.points.tier
+        assert e.extra_credit == exercise.tier_points(e.tier) > 0 and e.score == e.max_score + e.extra_credit
+        assert e.ratio > 0
