@@ -110,7 +110,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
               "run the same command again to grade the rest", file=sys.stderr)
         return 130
     print(summary(run))
-    if not _write_canvas(run, args.canvas_roster):
+    if not _write_canvas(run, args.canvas_roster, args.canvas_match):
         return 2
     if args.gradebook:
         from .classroom.gradebook import write_scores
@@ -131,7 +131,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_canvas(run, roster_path: str | None) -> bool:
+def _write_canvas(run, roster_path: str | None, match: str) -> bool:
     """``OUT/canvas.csv``, Canvas's gradebook import, with Canvas's identities when given its export."""
     from .formats.canvas import RosterError, read_roster, to_canvas_csv
     from .grading.results import write_atomic
@@ -141,10 +141,11 @@ def _write_canvas(run, roster_path: str | None) -> bool:
     except RosterError as exc:
         print(f"convcourse grade-class: {exc}", file=sys.stderr)
         return False
-    table = to_canvas_csv(run.rows(), roster)
+    table = to_canvas_csv(run.rows(), roster, match)
     write_atomic(run.out / "canvas.csv", table.text)
     print(f"Canvas gradebook import: {run.out / 'canvas.csv'}"
-          + (f" ({len(table.unmatched)} not in the roster: {', '.join(table.unmatched[:10])})" if table.unmatched else ""))
+          + (f" (left out, not found once in the roster's {match!r} column: {len(table.unmatched)}, "
+             f"{', '.join(table.unmatched[:10])}{', ...' if len(table.unmatched) > 10 else ''})" if table.unmatched else ""))
     return True
 
 
@@ -206,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(f"--{fmt.name}", action="store_true", help=f"also write each student's {fmt.describes}")
     p.add_argument("--canvas-roster", metavar="CSV", help="Canvas's gradebook export: canvas.csv then carries Canvas's "
                                                           "student identities")
+    p.add_argument("--canvas-match", default="SIS Login ID", choices=("SIS Login ID", "SIS User ID", "ID"),
+                   help="the roster column that holds this class's student ids (default: SIS Login ID)")
     p.add_argument("--gradebook", nargs="?", const="auto", metavar="URL",
                    help="write the scores into nbgrader's gradebook (default: the course's gradebook.db)")
     p.set_defaults(run=_cmd_grade_class)

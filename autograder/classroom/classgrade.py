@@ -233,7 +233,7 @@ def _progress(total: int):
         task = bar.add_task("", total=total)
 
         def step(g: Graded):
-            bar.update(task, advance=1, description=f"{g.entry.key}: {g.state}")
+            bar.update(task, advance=1, description=one_line(f"{g.entry.key}: {g.state}"))
 
         return step, bar.stop
     count = [0]
@@ -241,7 +241,7 @@ def _progress(total: int):
     def line(g: Graded):
         count[0] += 1
         score = f" {g.result.score_text()}" if g.result else f" ({g.error})"
-        print(f"[{count[0]}/{total}] {g.entry.key}: {g.state}{score}", file=sys.stderr, flush=True)
+        print(one_line(f"[{count[0]}/{total}] {g.entry.key}: {g.state}{score}"), file=sys.stderr, flush=True)
 
     return line, lambda: None
 
@@ -383,11 +383,21 @@ def _histogram(percents: list[float], width: int = 40) -> list[str]:
     return [f"  {labels[b]} | {'#' * round(width * bins[b] / most):<{width}} {bins[b]}" for b in range(10)]
 
 
+def one_line(text: str) -> str:
+    """``text`` as part of one line of the grader's output: whatever a student's file names or messages
+    hold (newlines, terminal escapes, a line starting with ``::``, which GitHub Actions would run as a
+    workflow command), it can neither start a line nor rewrite one."""
+    from ..sandbox.runtime.protocol import printable
+
+    return " ".join(printable(text).replace("\n", "\\n").replace("\t", " ").split())
+
+
 def what_went_wrong(g: Graded, limit: int = 160) -> str:
     """One line: why this submission lost points (each exercise not passed, with its main diagnosis or
     status), or why it could not be graded; "" when nothing went wrong."""
     if g.result is None or g.state == "failed":   # not graded: every exercise would say the same
-        return f"FAILED: {g.error}"
+        line = one_line(f"FAILED: {g.error}")
+        return line if len(line) <= limit else line[:limit - 3] + "..."
     parts, broken = [], Counter()
     for e in g.result.exercises:
         broken.update(r.id for r in e.rules if not r.passed)
@@ -403,7 +413,7 @@ def what_went_wrong(g: Graded, limit: int = 160) -> str:
         parts.append(f"{e.slug} {e.status}" + (f" ({why})" if why else ""))
     if broken:
         parts.append("rules broken: " + ", ".join(f"{rule} ({n})" if n > 1 else rule for rule, n in broken.items()))
-    line = "; ".join(parts)
+    line = one_line("; ".join(parts))
     if line:
         line = f"{shown(g.result.score)}/{shown(g.result.max_score)}: {line}"
     return line if len(line) <= limit else line[:limit - 3] + "..."

@@ -39,6 +39,13 @@ from .roster import Entry, exercises_for, fingerprint
 
 __all__ = ["ClusterError", "Shipment", "grade_on_dask", "local_workers", "pack"]
 
+#: At most this many bytes of code files are sent for one submission (the loader reads no more either).
+MAX_SHIPMENT_BYTES = 64 << 20
+
+#: Submissions packed and sent ahead of the workers, per worker thread: enough to keep every worker busy,
+#: few enough that the client never holds a class's files at once.
+AHEAD = 2
+
 #: The failures a ``local:N`` cluster allows a submission (then KilledWorker): one retry, like the local pool.
 LOCAL_ALLOWED_FAILURES = 1
 
@@ -75,14 +82,21 @@ class Shipment:
 def pack(entry: Entry) -> Shipment:
     """The files of ``entry`` the grader reads, read as it reads them (raises
     :class:`~autograder.grading.submission.SubmissionError` with the reason grading it locally would give)."""
-    from ..grading.submission import MAX_NOTEBOOK_BYTES, code_files, read_file
+    from ..grading.submission import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES, SubmissionError, code_files, read_file
+
+    def read(f: Path) -> bytes:   # each file with the limit the loader itself applies to its kind
+        return read_file(f, MAX_NOTEBOOK_BYTES if f.suffix == ".ipynb" else MAX_SOURCE_BYTES)
 
     path = entry.path
     if path.is_file():
-        return Shipment(path.name, ((path.name, read_file(path, MAX_NOTEBOOK_BYTES)),), True, str(path))
-    files = code_files(path) if path.is_dir() else []
-    return Shipment(path.name, tuple((f.relative_to(path).as_posix(), read_file(f, MAX_NOTEBOOK_BYTES))
-                                     for f in files), False, str(path))
+        return Shipment(path.name, ((path.name, read(path)),), True, str(path))
+    files, total = [], 0
+    for f in code_files(path) if path.is_dir() else []:
+        files.append((f.relative_to(path).as_posix(), read(f)))
+        total += len(files[-1][1])
+        if total > MAX_SHIPMENT_BYTES:
+            raise SubmissionError(f"{entry.key}: its code files hold more than {MAX_SHIPMENT_BYTES >> 20} MiB")
+    return Shipment(path.name, tuple(files), False, str(path))
 
 
 def _unpack(shipment: Shipment, into: Path) -> Path:
@@ -205,17 +219,14 @@ def grade_on_dask(entries: list[Entry], out: Path, settings, address: str, worke
 
     from ..grading.submission import SubmissionError
 
-    todo = []   # (entry, its fingerprint, its files): what no verifying record keeps
+    todo = []   # (entry, its fingerprint): what no verifying record keeps; packed only when sent
     for entry in entries:
         fp = fingerprint(entry.path)   # once, here: of the submission as it is when grading starts
         kept = _kept(_records(out, entry), entry, fp, settings)
         if kept is not None:
             done(Graded(entry, "kept", kept))
             continue
-        try:
-            todo.append((entry, fp, pack(entry)))
-        except SubmissionError as exc:
-            done(Graded(entry, "failed", error=str(exc)))
+        todo.append((entry, fp))
     if not todo:   # nothing to send: no cluster to reach or start
         return local_workers(address, workers) or workers
     client, cluster = _connect(address, workers)
@@ -226,17 +237,33 @@ def grade_on_dask(entries: list[Entry], out: Path, settings, address: str, worke
         # a local cluster's worker processes, ours to kill on Ctrl-C (a graceful close waits seconds for them)
         local_pids = list(client.run(os.getpid).values()) if cluster is not None else []
         token = uuid.uuid4().hex[:8]   # keys are the scheduler's, shared by every client of it
-        prints = {}
-        for entry, fp, shipment in todo:   # all at once, in class order: Dask hands them out as workers free up
-            prints[entry] = fp
-            future = client.submit(grade_shipment, shipment, entry.student, exercises_for(entry.assignment), settings,
-                                   key=f"convcourse-grade-{token}-{entry.key}", pure=False)
-            futures[future] = entry
-        del todo
-        for future in as_completed(list(futures)):
+        prints, waiting = {}, iter(todo)
+
+        def send():
+            """Pack and submit the next submission that can be read; None when none is left."""
+            for entry, fp in waiting:
+                try:
+                    shipment = pack(entry)
+                except SubmissionError as exc:
+                    done(Graded(entry, "failed", error=str(exc)))
+                    continue
+                prints[entry] = fp
+                future = client.submit(grade_shipment, shipment, entry.student, exercises_for(entry.assignment),
+                                       settings, key=f"convcourse-grade-{token}-{entry.key}", pure=False)
+                futures[future] = entry
+                return future
+            return None
+
+        # In class order, a few per worker ahead: Dask hands them out as workers free up, and each one that
+        # finishes makes room for the next (a class's files are never all in memory at once).
+        started = [f for f in (send() for _ in range(max(AHEAD * threads, 1))) if f is not None]
+        finished = as_completed(started)
+        for future in finished:
             entry = futures.pop(future)
-            done(_outcome(entry, future, out, prints[entry], settings))
+            done(_outcome(entry, future, out, prints.pop(entry), settings))
             future.release()
+            if (following := send()) is not None:
+                finished.add(following)
     except BaseException:
         # Ctrl-C (or a failure here): nothing more is started. A remote worker finishes the submission it
         # is grading (within its budget) and its result is dropped; a local cluster is closed below.

@@ -141,7 +141,41 @@ def _why(done: subprocess.CompletedProcess) -> str:
     """git's first ``fatal:`` line, else its last line (the token is in no URL, so git cannot echo it)."""
     lines = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
     fatal = [line for line in lines if line.startswith("fatal:")]
-    return (fatal or lines or [f"git exited with status {done.returncode}"])[0 if fatal else -1]
+    return one_line((fatal or lines or [f"git exited with status {done.returncode}"])[0 if fatal else -1])
+
+
+#: At most this many files in one student's repository (a tree can name one blob a million times).
+_MAX_FILES = 20000
+
+
+def one_line(text: str) -> str:
+    """A string a student controls (a file name, git's words about it) fit for one line of a log: no
+    newline (a line of the student's could start with ``::``, a workflow command), no control characters."""
+    from ..sandbox.runtime.protocol import printable
+
+    return " ".join(printable(text).replace("\n", "\\n").replace("\t", " ").split())
+
+
+def cell(text: str) -> str:
+    """``text`` as one cell of a Markdown table: one line, no HTML, no ``|`` (``\\|``), no backticks."""
+    from html import escape
+
+    return escape(one_line(text), quote=False).replace("|", "\\|").replace("`", "'")
+
+
+def _too_big(bare: Path, commit: str, env: dict) -> str:
+    """Why the tree of ``commit`` is too big to unpack ("" when it is not), from its blobs' sizes: read
+    before ``git archive`` writes a byte, since a small push can name one large blob many times."""
+    listing = subprocess.run(["git", "--git-dir", str(bare), "ls-tree", "-r", "-l", "-z", commit], env=env,
+                             capture_output=True, timeout=_GIT_SECONDS)
+    if listing.returncode:
+        return _why(listing)
+    entries = [e for e in listing.stdout.split(b"\0") if e]
+    if len(entries) > _MAX_FILES:
+        return f"more than {_MAX_FILES} files"
+    total = sum(int(fields[3]) for e in entries if len(fields := e.split(b"\t", 1)[0].split()) == 4
+                and fields[3].isdigit())
+    return f"its files hold more than {_MAX_ARCHIVE_BYTES >> 20} MB" if total > _MAX_ARCHIVE_BYTES else ""
 
 
 def _fetch_one(login: str, url: str, dest: Path, env: dict, deadline: datetime | None, ref: str) -> Fetched:
@@ -169,10 +203,15 @@ def _fetch_one(login: str, url: str, dest: Path, env: dict, deadline: datetime |
             return got
         got.commit = commit
         got.committed = _git(["--git-dir", str(bare), "show", "-s", "--format=%cI", commit], env).stdout.decode().strip()
-        # git archive rather than a checkout: no work tree, hooks or .git in the class folder
-        archive = subprocess.run(["git", "--git-dir", str(bare), "archive", "--format=tar", commit], env=env,
-                                 capture_output=True, timeout=_GIT_SECONDS)
-        if archive.returncode or len(archive.stdout) > _MAX_ARCHIVE_BYTES:
+        if why := _too_big(bare, commit, env):
+            got.status, got.detail = "failed", why
+            return got
+        # git archive rather than a checkout: no work tree, hooks or .git in the class folder; to a file,
+        # so that memory never holds it
+        tar_path = Path(scratch) / "commit.tar"
+        archive = subprocess.run(["git", "--git-dir", str(bare), "archive", "--format=tar", f"--output={tar_path}",
+                                  commit], env=env, capture_output=True, timeout=_GIT_SECONDS)
+        if archive.returncode or tar_path.stat().st_size > _MAX_ARCHIVE_BYTES + (64 << 20):   # + tar headers
             got.status = "failed"
             got.detail = _why(archive) if archive.returncode else f"more than {_MAX_ARCHIVE_BYTES >> 20} MB"
             return got
@@ -188,13 +227,13 @@ def _fetch_one(login: str, url: str, dest: Path, env: dict, deadline: datetime |
                 return None
 
         try:
-            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            with tarfile.open(tar_path) as tar:
                 tar.extractall(dest, filter=_safe)
         except (tarfile.TarError, OSError) as exc:
             shutil.rmtree(dest, ignore_errors=True)
             got.status, got.detail, got.commit = "failed", f"cannot unpack: {exc}", None
         if left_out:
-            got.detail = "left out, as they point outside the repository: " + ", ".join(left_out)
+            got.detail = "left out, as they point outside the repository: " + ", ".join(map(one_line, left_out))
     return got
 
 
@@ -220,6 +259,9 @@ def fetch_class(roster: str | Path, org: str, prefix: str, into: str | Path, *, 
         except subprocess.TimeoutExpired as exc:
             shutil.rmtree(into / login, ignore_errors=True)
             got = Fetched(login, url, "failed", detail=f"git took more than {exc.timeout:g} s")
+        except Exception as exc:  # noqa: BLE001 - one repository, whatever it holds, never stops the others
+            shutil.rmtree(into / login, ignore_errors=True)
+            got = Fetched(login, url, "failed", detail=one_line(f"could not be fetched: {type(exc).__name__}: {exc}"[:300]))
         progress(f"{login}: {got.status}" + (f" {got.commit[:12]} ({got.committed})" if got.commit else "")
                  + (f": {got.detail}" if got.detail else ""))
         out.append(got)
@@ -236,7 +278,7 @@ def _markdown(results: list[Fetched], prefix: str, deadline: datetime | None, re
     problems = [r for r in results if r.status != "fetched"]
     if problems:
         lines += ["| login | repository | problem |", "|---|---|---|"]
-        lines += [f"| {r.login} | {r.repository or '-'} | {r.status}: {r.detail.replace('|', '/')} |" for r in problems]
+        lines += [f"| {r.login} | {r.repository or '-'} | {r.status}: {cell(r.detail)} |" for r in problems]
     return "\n".join(lines) + "\n\n"     # a blank line ends the table before the next step's heading
 
 

@@ -98,15 +98,16 @@ def fingerprint(path: Path) -> str:
     """sha256 over the names and bytes of every code file of a submission, the files the grader reads
     (:func:`~autograder.grading.submission.code_files`), read the way it reads them; a submission that cannot be read
     fingerprints as the reason."""
-    from ..grading.submission import MAX_NOTEBOOK_BYTES, code_files, read_file
+    from ..grading.submission import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES, code_files, read_file
 
     digest = hashlib.sha256()
     try:
         files = [path] if path.is_file() else code_files(path)
         for f in files:   # each name and content length-prefixed: no two different folders digest alike
-            for part in (str(f.relative_to(path) if path.is_dir() else f.name).encode("utf-8", "backslashreplace"),
-                         read_file(f, MAX_NOTEBOOK_BYTES)):
-                digest.update(len(part).to_bytes(8, "little") + part)
+            name = str(f.relative_to(path) if path.is_dir() else f.name).encode("utf-8", "backslashreplace")
+            for part in (name, read_file(f, MAX_NOTEBOOK_BYTES if f.suffix == ".ipynb" else MAX_SOURCE_BYTES)):
+                digest.update(len(part).to_bytes(8, "little"))
+                digest.update(part)
     except SubmissionError as exc:
         digest.update(f"unreadable: {exc}".encode("utf-8", "backslashreplace"))
     return digest.hexdigest()

@@ -7,9 +7,12 @@ assignment's maximum. Tier points are extra credit, as in every other format: a 
 points possible, which Canvas accepts as extra credit.
 
 Our student ids are whatever the class folder calls students (logins, nbgrader ids). Given Canvas's own
-gradebook export (``roster``), each is looked up as a ``SIS Login ID``, then ``SIS User ID``, then ``ID``,
-and the row carries Canvas's identity; a student not found keeps the id as ``SIS Login ID`` and is listed
-in :attr:`CanvasTable.unmatched`.
+gradebook export (``roster``), each is looked up in one column the instructor names (``match``, by default
+``SIS Login ID``), never in several: a student picks their own GitHub login, and one that happens to be a
+classmate's Canvas ``ID`` or student number must not put its score on the classmate's row. A student the
+roster lacks, or whose id the column holds twice, gets no row at all and is listed in
+:attr:`CanvasTable.unmatched`: a row Canvas could match to somebody else is worse than none. Without a
+roster, each row carries the id as ``SIS Login ID``.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from pathlib import Path
 
 from ..grading.results import SubmissionResult, shown
 
-__all__ = ["IDENTITY", "CanvasTable", "RosterError", "read_roster", "to_canvas_csv"]
+__all__ = ["IDENTITY", "MATCH_COLUMNS", "CanvasTable", "RosterError", "read_roster", "to_canvas_csv"]
 
 #: Canvas's identity columns, in the order its own export writes them.
 IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-_LOOKUP = ("SIS Login ID", "SIS User ID", "ID")
+#: The columns a student id may be matched in (one of them per run).
+MATCH_COLUMNS = ("SIS Login ID", "SIS User ID", "ID")
 
 
 class RosterError(ValueError):
@@ -61,30 +65,33 @@ def _column(assignment: str) -> str:
     return f"convcourse {assignment}" if assignment else "convcourse"
 
 
-def to_canvas_csv(rows: list[tuple[str, str, SubmissionResult]], roster: list[dict[str, str]] | None = None) -> CanvasTable:
+def to_canvas_csv(rows: list[tuple[str, str, SubmissionResult]], roster: list[dict[str, str]] | None = None,
+                  match: str = "SIS Login ID") -> CanvasTable:
     """``rows`` are ``(student, assignment or "", result)``: one Canvas row per student, one column per
-    assignment, the score as graded (tier points included), ``Points Possible`` without them."""
+    assignment, the score as graded (tier points included), ``Points Possible`` without them. With a
+    ``roster``, a student's id is looked up in its ``match`` column only."""
+    if match not in MATCH_COLUMNS:
+        raise RosterError(f"cannot match students on {match!r}: expected one of {', '.join(MATCH_COLUMNS)}")
     assignments = sorted({a for _, a, _ in rows})
     possible = {a: max(r.max_score for _, a2, r in rows if a2 == a) for a in assignments}
     scores: dict[str, dict[str, float]] = {}
     for student, assignment, result in rows:
         scores.setdefault(student, {})[assignment] = result.score
-    index = {}
+    index: dict[str, dict[str, str] | None] = {}
     for entry in roster or ():
-        for key in _LOOKUP:
-            if entry[key]:
-                index.setdefault((key, entry[key]), entry)
+        if entry[match]:
+            index[entry[match]] = None if entry[match] in index else entry   # held twice: nobody's
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*IDENTITY, *map(_column, assignments)])
     writer.writerow(["Points Possible", "", "", "", "", *(shown(possible[a]) for a in assignments)])
     unmatched = []
     for student in sorted(scores):
-        entry = next((index[(k, student)] for k in _LOOKUP if (k, student) in index), None)
-        if entry is None:
-            if roster is not None:
-                unmatched.append(student)
+        if roster is None:
             entry = {"Student": student, "ID": "", "SIS User ID": "", "SIS Login ID": student, "Section": ""}
+        elif (entry := index.get(student)) is None:
+            unmatched.append(student)
+            continue
         writer.writerow([*(entry[c] for c in IDENTITY),
                          *(shown(scores[student][a]) if a in scores[student] else "" for a in assignments)])
     return CanvasTable(out.getvalue(), unmatched)

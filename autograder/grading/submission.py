@@ -338,9 +338,10 @@ def _notebook_source(path: Path) -> Source:
             raise TypeError("it is not a JSON object")
         text, spans, broken = notebook_code(nb, printable(path.name))
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SubmissionError(f"{path}: not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise SubmissionError(f"{printable(str(path))}: not a readable notebook ({type(exc).__name__}: "
+                              f"{printable(str(exc)[:200])})") from None
     except (RecursionError, MemoryError) as exc:
-        raise SubmissionError(f"{path}: not a readable notebook (nested too deeply or too large: "
+        raise SubmissionError(f"{printable(str(path))}: not a readable notebook (nested too deeply or too large: "
                               f"{type(exc).__name__})") from None
     return Source(label=printable(path.name), text=text, path=str(path), cells=spans, broken=broken)
 

@@ -8,6 +8,8 @@ that costs the request it answered, never the grader.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from .runtime.protocol import ProtocolError, printable
@@ -45,12 +47,20 @@ class ErrorRecord:
     source: str | None = None
 
 
+#: What an exception's type name may look like (``ValueError``, ``numpy.linalg.LinAlgError``): a student's
+#: class named "E\n  bob  0/141" would otherwise carry a line of its own into every message that quotes it.
+_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
 def clean_error(error) -> ErrorRecord:
     """The :class:`ErrorRecord` of an error description a child sent (a dict), whatever it holds."""
     if not isinstance(error, dict):
         return ErrorRecord("ProtocolError", f"the child sent an error that is not a description: {text(error, 80)}")
     fields = {key: text(error[key], 200) for key in ("file", "code", "source") if error.get(key) is not None}
-    return ErrorRecord(text(error.get("type") or "Error", 100), text(error.get("message", "")),
+    raw = error.get("type") or "Error"
+    # a class name is an identifier (a long one is quoted cut to size); anything else is a forged one
+    kind = text(raw, 100) if isinstance(raw, str) and _TYPE_NAME.fullmatch(raw) else "Error"
+    return ErrorRecord(kind, text(error.get("message", "")),
                        line=_line(error.get("line")), **fields)
 
 

@@ -85,3 +85,14 @@ def test_the_staged_check_never_raises_on_what_came_back(case, value, ok, error,
     assert isinstance(verdict.message, str) and len(verdict.message) < 2000
     if case.hidden and not verdict.passed:
         assert "yyyy" not in verdict.message and "Sneaky" not in verdict.message
+
+
+def test_an_exception_type_name_that_is_no_identifier_is_reported_as_error():
+    """A child's class named "E\\n  bob  0/141 copied" would carry a line of its own into every message,
+    summary and log that quotes it (tests/classroom/test_attack_summary_forgery.py)."""
+    from autograder.sandbox.replies import clean_error
+
+    for forged in ("E\n  bob  0/141 copied", "E\tx", "\x1b[2KE", "a b", "", "1E", "E.", 7):
+        assert clean_error({"type": forged, "message": "m"}).type == "Error", forged
+    for honest in ("ValueError", "numpy.linalg.LinAlgError", "_Private", "E" * 300):
+        assert clean_error({"type": honest, "message": "m"}).type.startswith(honest[:100])
