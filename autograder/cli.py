@@ -220,9 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_build_course)
     p = sub.add_parser("examples", help="print the course's worked examples, computed by the reference")
     p.set_defaults(run=_cmd_examples)
-    from .classroom import github   # standard library only: cheap to import for every command
+    from .classroom import github, gradescope   # standard library only: cheap to import for every command
     github.add_arguments(sub.add_parser("fetch-class", help="clone a GitHub Classroom assignment's repositories "
                                                              "into one folder per student, for grade-class"))
+    gradescope.add_bundle_arguments(sub.add_parser("gradescope-bundle", help="write the autograder zip Gradescope "
+                                                                        "expects (setup.sh, run_autograder, the secret)"))
+    gradescope.add_run_arguments(sub.add_parser("gradescope-run", help="grade one submission in Gradescope's "
+                                                                      "/autograder (what the bundle's run_autograder calls)"))
     return parser
 
 

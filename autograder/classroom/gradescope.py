@@ -1,0 +1,259 @@
+"""Deploy to Gradescope: ``convcourse gradescope-bundle`` writes the autograder zip, and
+``convcourse gradescope-run`` (what its ``run_autograder`` calls) grades one submission there.
+
+Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once when it builds the
+assignment's image, then ``run_autograder`` for every submission, with the student's files in
+``/autograder/submission`` and ``/autograder/submission_metadata.json`` beside them, and reads
+``/autograder/results/results.json``. The bundle holds:
+
+* ``setup.sh``: Python 3.11+ and bubblewrap from apt, a virtualenv in ``/autograder/venv`` with the grader
+  (the wheel of this checkout built into the zip, or ``--package``), and the Numba cache warmed so that no
+  submission is timed against a compile;
+* ``run_autograder``: ``convcourse gradescope-run``;
+* ``convcourse.json``: the exercises graded, and whether this is a practice bundle;
+* ``convcourse_secret``: the course secret, read from ``$CONVCOURSE_SECRET`` when the bundle is made (a
+  bundle without one is refused unless ``--practice``). Only the bundle and the grader ever hold it:
+  ``setup.sh`` and ``run_autograder`` make it readable by root alone, the student's code runs as an
+  unprivileged user in the sandbox, and no result or log line quotes it.
+
+The student id that seeds the hidden cases is Gradescope's user id from the metadata (``users[0].id``,
+stable across resubmissions), ``gradescope-<id>``; a group submission is graded under its first member.
+Whatever fails, ``gradescope-run`` writes a valid results.json (score 0 and the reason): Gradescope shows an
+error page otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+__all__ = ["ROOT_ENV", "BundleError", "make_bundle", "run", "student_id"]
+
+#: Overrides ``/autograder`` (tests lay a Gradescope root out in a temporary folder).
+ROOT_ENV = "CONVCOURSE_GRADESCOPE_ROOT"
+SECRET_FILE = "convcourse_secret"
+CONFIG_FILE = "convcourse.json"
+
+SETUP = r"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the assignment's image (convcourse gradescope-bundle).
+set -euo pipefail
+SOURCE="$(cd "$(dirname "$0")" && pwd)"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq bubblewrap python3 python3-venv >/dev/null
+PYTHON=""
+for candidate in python3.13 python3.12 python3.11 python3; do   # the grader needs Python 3.11 or later
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    PYTHON="$candidate"; break
+  fi
+done
+if [ -z "$PYTHON" ]; then                                        # an older base image: Ubuntu's own 3.11
+  apt-get install -y -qq python3.11 python3.11-venv >/dev/null
+  PYTHON=python3.11
+fi
+"$PYTHON" -m venv /autograder/venv
+/autograder/venv/bin/python -m pip install --quiet --upgrade pip
+/autograder/venv/bin/python -m pip install --quiet "$(cat "$SOURCE/package.txt" | sed "s#^wheel:#$SOURCE/#")"
+/autograder/venv/bin/convcourse warmup --quiet
+chmod 600 "$SOURCE/convcourse_secret" 2>/dev/null || true
+"""
+
+RUN = r"""#!/usr/bin/env bash
+# Gradescope runs this for every submission: convcourse grades /autograder/submission into
+# /autograder/results/results.json (convcourse gradescope-bundle wrote this file).
+ROOT="${CONVCOURSE_GRADESCOPE_ROOT:-/autograder}"
+CONVCOURSE="${CONVCOURSE_GRADESCOPE_COMMAND:-$ROOT/venv/bin/convcourse}"
+chmod 600 "$ROOT/source/convcourse_secret" 2>/dev/null || true
+exec "$CONVCOURSE" gradescope-run --root "$ROOT"
+"""
+
+
+class BundleError(Exception):
+    """The bundle cannot be made (the message is one line)."""
+
+
+def _checkout() -> Path | None:
+    """The source checkout this package runs from, if it runs from one (an editable install)."""
+    top = Path(__file__).resolve().parents[2]
+    return top if (top / "pyproject.toml").is_file() and (top / "autograder").is_dir() else None
+
+
+def _wheel(into: Path) -> Path:
+    top = _checkout()
+    if top is None:
+        raise BundleError("this convcourse is not installed from a checkout, so no wheel can be built: pass "
+                          "--package with a pip requirement (e.g. 'convcourse @ git+https://...@v0.1.0')")
+    for isolation in (["--no-build-isolation"], []):   # setuptools at hand, else pip fetches it
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation,
+                               "-w", str(into), str(top)], capture_output=True, text=True, timeout=600)
+        if done.returncode == 0:
+            break
+    wheels = sorted(into.glob("convcourse-*.whl"))
+    if done.returncode or not wheels:
+        raise BundleError(f"building the wheel failed: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+    return wheels[-1]
+
+
+def make_bundle(out: str | Path, slugs: list[str] | None, secret: str | None, package: str | None = None) -> Path:
+    """Write the autograder zip to ``out`` (see the module's docstring); ``secret`` None makes a practice
+    bundle. Returns ``out``."""
+    out = Path(out)
+    config = {"schema": "convcourse.gradescope/1", "exercises": slugs, "practice": secret is None}
+    with tempfile.TemporaryDirectory(prefix="convcourse-bundle-") as scratch:
+        files: dict[str, bytes | Path] = {"setup.sh": SETUP.encode(), "run_autograder": RUN.encode(),
+                                          CONFIG_FILE: json.dumps(config, indent=2).encode()}
+        if package:
+            files["package.txt"] = package.encode()
+        else:
+            wheel = _wheel(Path(scratch))
+            files[wheel.name] = wheel
+            files["package.txt"] = f"wheel:{wheel.name}".encode()
+        if secret is not None:
+            files[SECRET_FILE] = secret.encode()
+        partial = out.with_name(out.name + ".partial")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in files.items():
+                info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+                mode = 0o755 if name in ("setup.sh", "run_autograder") else 0o600 if name == SECRET_FILE else 0o644
+                info.external_attr = (stat.S_IFREG | mode) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, data.read_bytes() if isinstance(data, Path) else data)
+        os.replace(partial, out)
+    return out
+
+
+def student_id(metadata: dict) -> str:
+    """``gradescope-<id>`` of the submission's first user (Gradescope's ``users[0].id``)."""
+    users = metadata.get("users") if isinstance(metadata, dict) else None
+    first = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
+    uid = first.get("id")
+    if isinstance(uid, int) or (isinstance(uid, str) and uid.isalnum()):
+        return f"gradescope-{uid}"
+    raise ValueError("submission_metadata.json names no user id (users[0].id)")
+
+
+def _failure(reason: str, started: float) -> dict:
+    return {"score": 0.0, "execution_time": max(0, round(time.perf_counter() - started)), "stdout_visibility": "hidden",
+            "output": f"convcourse could not grade this submission: {reason}", "tests": []}
+
+
+def run(root: str | Path | None = None) -> int:
+    """Grade ``ROOT/submission`` into ``ROOT/results/results.json``; exit status 0 whenever a results.json
+    was written (a failure to grade is its content, not a crash)."""
+    from ..grading.results import write_atomic
+
+    started = time.perf_counter()
+    root = Path(root or os.environ.get(ROOT_ENV) or "/autograder")
+    results = root / "results" / "results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        results.parent.chmod(0o700)   # the student's code, as another user, cannot write there
+    except OSError:
+        pass
+    try:
+        answer = _grade(root, started)
+    except Exception as exc:  # noqa: BLE001 - Gradescope needs a results.json whatever happened
+        answer = _failure(f"{type(exc).__name__}: {str(exc)[:300]}", started)
+    write_atomic(results, json.dumps(answer, indent=2))
+    print(f"convcourse gradescope-run: wrote {results} (score {json.loads(results.read_text())['score']:g})")
+    return 0
+
+
+def _grade(root: Path, started: float) -> dict:
+    from ..formats.gradescope import gradescope_results
+    from ..grading.cases import DEFAULT_SECRET
+    from ..grading.grade import grade_path
+    from ..grading.submission import SubmissionError
+    from ..sandbox import Policy, SandboxUnavailable
+
+    source = root / "source"
+    try:
+        config = json.loads((source / CONFIG_FILE).read_text())
+    except (OSError, ValueError) as exc:
+        return _failure(f"the autograder bundle has no readable {CONFIG_FILE} ({type(exc).__name__}): rebuild it "
+                        "with convcourse gradescope-bundle", started)
+    if config.get("practice"):
+        secret = DEFAULT_SECRET
+    else:
+        try:
+            secret = (source / SECRET_FILE).read_text().strip()
+        except OSError:
+            secret = ""
+        if not secret:
+            return _failure("the autograder bundle holds no course secret: rebuild it with CONVCOURSE_SECRET set",
+                            started)
+    try:
+        metadata = json.loads((root / "submission_metadata.json").read_text())
+        student = student_id(metadata)
+    except (OSError, ValueError) as exc:
+        return _failure(f"no student id: {exc}", started)
+    try:
+        result = grade_path(root / "submission", student=student, slugs=config.get("exercises") or None,
+                            secret=secret, perf=True, policy=Policy(require=True))
+    except SubmissionError as exc:
+        return _failure(f"cannot grade {str(exc).replace(str(root / 'submission'), 'your submission')}", started)
+    except SandboxUnavailable as exc:
+        return _failure(f"no sandbox for student code on this machine ({exc})", started)
+    result.submission = "submission"
+    return gradescope_results(result, time.perf_counter() - started)
+
+
+def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="autograder.zip", help="the zip to write (default: autograder.zip)")
+    p.add_argument("--exercise", action="append", metavar="SLUG", help="grade only this exercise (repeatable)")
+    p.add_argument("--assignment", metavar="NOTEBOOK", help="grade the exercises of one notebook, e.g. "
+                                                             "02_padding_stride_dilation")
+    p.add_argument("--package", metavar="PIP_SPEC", help="what setup.sh installs with pip (default: a wheel of this "
+                                                          "checkout, built into the zip)")
+    p.add_argument("--practice", action="store_true", help="a practice bundle: the public practice cases, no secret")
+    p.set_defaults(run=bundle_main)
+
+
+def bundle_main(args: argparse.Namespace) -> int:
+    from ..exercises import registry
+    from ..grading.cases import NoSecret, course_secret
+    from .roster import exercises_for
+
+    try:
+        slugs = list(args.exercise or [])
+        for slug in slugs:
+            registry.get(slug)
+        if args.assignment:
+            named = exercises_for(args.assignment)
+            if not named:
+                raise BundleError(f"--assignment {args.assignment}: no notebook of the course has that number "
+                                  "(expected e.g. 02_padding_stride_dilation)")
+            slugs += [s for s in named if s not in slugs]
+        secret = None if args.practice else course_secret(False)
+        out = make_bundle(args.out, slugs or None, secret, args.package)
+    except KeyError as exc:
+        print(f"convcourse gradescope-bundle: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except NoSecret as exc:
+        print(f"convcourse gradescope-bundle: refusing to bundle for the record: {exc}", file=sys.stderr)
+        return 2
+    except BundleError as exc:
+        print(f"convcourse gradescope-bundle: {exc}", file=sys.stderr)
+        return 2
+    what = ", ".join(slugs) if slugs else "every exercise"
+    print(f"convcourse gradescope-bundle: wrote {out} ({what}; "
+          f"{'practice cases' if args.practice else 'the course secret inside: keep the zip from students'})")
+    return 0
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--root", default=None, help=f"Gradescope's folder (default: ${ROOT_ENV} or /autograder)")
+    p.set_defaults(run=lambda args: run(args.root))
+
+
+if __name__ == "__main__":
+    sys.exit(run())

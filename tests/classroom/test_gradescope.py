@@ -1,0 +1,198 @@
+"""Gradescope: the bundle ``convcourse gradescope-bundle`` writes, and its ``run_autograder`` run in a
+temporary root laid out as Gradescope lays out ``/autograder``; results.json checked field by field
+against Gradescope's documented format (gradescope/autograder_samples, docs/specs.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.exercises import registry
+from autograder.formats.gradescope import VISIBILITY
+
+ROOT = Path(__file__).resolve().parents[2]
+CONVCOURSE = str(Path(sys.executable).parent / "convcourse")
+SECRET = "gradescope-test-secret-5521"
+
+# Gradescope's documented keys and their types, at each level
+TOP = {"score": (int, float), "execution_time": (int, float), "output": str, "visibility": str,
+       "stdout_visibility": str, "extra_data": dict, "tests": list, "leaderboard": list}
+TEST = {"score": (int, float), "max_score": (int, float), "name": str, "number": str, "output": str, "tags": list,
+        "visibility": str, "extra_data": dict, "status": str}
+BOARD = {"name": str, "value": (int, float, str), "order": str}
+
+
+def _bundle(tmp_path: Path, *args: str, secret: str | None = SECRET) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "CONVCOURSE_SECRET"}
+    if secret is not None:
+        env["CONVCOURSE_SECRET"] = secret
+    return subprocess.run([CONVCOURSE, "gradescope-bundle", "--out", str(tmp_path / "autograder.zip"), *args],
+                          capture_output=True, text=True, timeout=600, env=env)
+
+
+def _gradescope_root(tmp_path: Path, files: dict[str, str], user_id=4242) -> Path:
+    """/autograder as Gradescope lays it out: source/ (the bundle), submission/, the metadata, results/."""
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as z:
+        z.extractall(root / "source")
+    (root / "submission").mkdir()
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text)
+    (root / "results").mkdir()
+    (root / "submission_metadata.json").write_text(json.dumps({
+        "id": 123456, "created_at": "2026-11-30T14:22:32.365935-07:00",
+        "assignment": {"due_date": "2026-12-31T23:00:00.000000-07:00", "id": 25828, "title": "Pooling",
+                       "total_points": "12.0"},
+        "submission_method": "upload",
+        "users": [{"email": "student@example.com", "id": user_id, "name": "Student User"}],
+        "previous_submissions": []}))
+    return root
+
+
+def _run_autograder(root: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    env = {k: v for k, v in os.environ.items() if k != "CONVCOURSE_SECRET"}   # the secret comes from the bundle
+    env.update(CONVCOURSE_GRADESCOPE_ROOT=str(root), CONVCOURSE_GRADESCOPE_COMMAND=CONVCOURSE)
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], capture_output=True, text=True,
+                          timeout=600, env=env, cwd=root)
+    return done, json.loads((root / "results" / "results.json").read_text())
+
+
+def _check_format(results: dict) -> None:
+    for key, value in results.items():
+        assert key in TOP and isinstance(value, TOP[key]), key
+    assert results["stdout_visibility"] in VISIBILITY
+    for test in results["tests"]:
+        for key, value in test.items():
+            assert key in TEST and isinstance(value, TEST[key]), (key, test)
+        assert test["visibility"] in VISIBILITY and test["status"] in ("passed", "failed")
+        assert all(isinstance(t, str) for t in test["tags"])
+        json.dumps(test["extra_data"])
+    for entry in results.get("leaderboard", []):
+        for key, value in entry.items():
+            assert key in BOARD and isinstance(value, BOARD[key]), entry
+        assert entry.get("order", "desc") in ("asc", "desc")
+
+
+@pytest.fixture(scope="module")
+def pooling(tmp_path_factory):
+    """A bundle of notebook 4 (a wheel of this checkout inside), and a correct pool with a wrong
+    global_average_pool graded by its run_autograder."""
+    tmp = tmp_path_factory.mktemp("gradescope")
+    made = _bundle(tmp, "--assignment", "04_pooling")
+    assert made.returncode == 0, made.stderr
+    wrong_gap = ("\n\ndef global_average_pool(images):\n    out = images.mean(axis=(1, 2))\n"
+                 "    images[...] = 0   # the input-mutated misconception\n    return out\n")
+    root = _gradescope_root(tmp, {"pooling.py": (ROOT / "solutions" / "04_pooling.py").read_text()
+                                  .split("def global_average_pool")[0] + wrong_gap})
+    done, results = _run_autograder(root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return tmp, root, done, results
+
+
+def test_the_bundle_holds_what_gradescope_expects_at_its_root(pooling):
+    tmp, _, _, _ = pooling
+    with zipfile.ZipFile(tmp / "autograder.zip") as z:
+        names = set(z.namelist())
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in z.infolist()}
+        config = json.loads(z.read("convcourse.json"))
+        assert z.read("convcourse_secret").decode() == SECRET
+        package = z.read("package.txt").decode()
+    assert {"setup.sh", "run_autograder", "convcourse.json", "convcourse_secret", "package.txt"} <= names
+    assert package.startswith("wheel:") and package.removeprefix("wheel:") in names    # the grader itself
+    assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
+    assert modes["convcourse_secret"] == 0o600
+    assert config["exercises"] == ["pool", "global_average_pool"] and config["practice"] is False
+    for script in ("setup.sh", "run_autograder"):
+        assert subprocess.run(["bash", "-n", str(pooling[1] / "source" / script)]).returncode == 0
+
+
+def test_results_follow_gradescopes_format_with_one_test_per_case_rule_and_tier(pooling):
+    _, root, done, results = pooling
+    _check_format(results)
+    assert results["stdout_visibility"] == "hidden" and results["execution_time"] >= 0
+    assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]), abs=1e-4)
+    assert results["extra_data"]["student"] == "gradescope-4242"                      # users[0].id
+    pool = [t for t in results["tests"] if t["name"].startswith("pool ·")]
+    cases = [t for t in pool if " · public-" in t["name"] or " · hidden-" in t["name"]]
+    hidden = [t for t in cases if " · hidden-" in t["name"]]
+    assert hidden and all(t["visibility"] == "after_due_date" for t in hidden)
+    assert all(t["visibility"] == "visible" for t in cases if t not in hidden)
+    exercise = registry.get("pool")
+    assert sum(t["max_score"] for t in cases) == pytest.approx(exercise.points.correctness, abs=1e-4)
+    rules = [t for t in pool if " · rule " in t["name"]]
+    assert {t["name"].split(" · rule ")[1] for t in rules} == set(exercise.rule_points)
+    (speed,) = [t for t in pool if "speed (extra credit" in t["name"]]
+    assert speed["max_score"] == 0 and speed["score"] > 0 and speed["extra_data"]["tier"]     # extra credit
+    assert results["score"] > sum(t["max_score"] for t in results["tests"]) - registry.get(
+        "global_average_pool").max_score   # pool's tier is on top of its maximum
+    board = {e["name"]: e for e in results["leaderboard"]}
+    assert board["pool: time vs reference"]["order"] == "asc" and board["pool: time vs reference"]["value"] > 0
+    assert board["score"]["value"] == pytest.approx(results["score"], abs=1e-3)
+    # the wrong global_average_pool: failed tests, its diagnosis as the tag
+    gap = [t for t in results["tests"] if t["name"].startswith("global_average_pool ·")]
+    assert any(t["status"] == "failed" for t in gap)
+    assert any(t["tags"] for t in gap), gap[:2]
+    assert "Not passed yet: global_average_pool" in results["output"]
+
+
+def test_the_secret_reaches_neither_results_nor_logs_and_hidden_inputs_stay_hidden(pooling):
+    _, root, done, results = pooling
+    text = json.dumps(results)
+    assert SECRET not in text and SECRET not in done.stdout + done.stderr
+    for test in results["tests"]:
+        if test["visibility"] == "after_due_date" and test["status"] == "failed":
+            assert "on a hidden case" in test["output"] and "array(" not in test["output"]
+
+
+def test_a_regrade_gives_the_same_hidden_cases_and_another_student_other_ones(pooling, tmp_path):
+    tmp, root, _, first = pooling
+    again = tmp_path / "again"
+    again.mkdir()
+    shutil.copy(tmp / "autograder.zip", again / "autograder.zip")
+    files = {p.name: p.read_text() for p in (root / "submission").iterdir()}
+    _, same = _run_autograder(_gradescope_root(again, files))
+    other_root = tmp_path / "other"
+    other_root.mkdir()
+    shutil.copy(tmp / "autograder.zip", other_root / "autograder.zip")
+    _, other = _run_autograder(_gradescope_root(other_root, files, user_id=777))
+
+    def hidden(results):
+        return [(t["extra_data"]["case"], t["status"]) for t in results["tests"] if t["visibility"] == "after_due_date"]
+
+    assert hidden(same) == hidden(first)
+    assert other["extra_data"]["student"] == "gradescope-777"
+
+
+def test_without_the_secret_the_bundle_is_refused_unless_practice(tmp_path):
+    refused = _bundle(tmp_path, "--exercise", "pool", secret=None)
+    assert refused.returncode == 2 and "refusing to bundle for the record" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "autograder.zip").exists()
+    wrong = _bundle(tmp_path, "--exercise", "no_such_thing")
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    practice = _bundle(tmp_path, "--exercise", "pool", "--practice", "--package", str(ROOT), secret=None)
+    assert practice.returncode == 0, practice.stderr
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as z:
+        assert "convcourse_secret" not in z.namelist() and json.loads(z.read("convcourse.json"))["practice"]
+        assert z.read("package.txt").decode() == str(ROOT)
+
+
+def test_an_empty_or_broken_submission_still_gets_a_valid_results_json(tmp_path):
+    assert _bundle(tmp_path, "--exercise", "pool", "--package", str(ROOT)).returncode == 0
+    root = _gradescope_root(tmp_path, {})
+    done, results = _run_autograder(root)
+    assert done.returncode == 0
+    _check_format(results)
+    assert results["score"] == 0 and "the folder holds no .py or .ipynb file" in results["output"]
+    (root / "submission_metadata.json").write_text("{not json")
+    done, broken = _run_autograder(root)
+    assert done.returncode == 0 and broken["score"] == 0 and "no student id" in broken["output"]
+    _check_format(broken)
