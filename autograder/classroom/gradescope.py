@@ -155,10 +155,11 @@ def run(root: str | Path | None = None) -> int:
     root = Path(root or os.environ.get(ROOT_ENV) or "/autograder")
     results = root / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        results.parent.chmod(0o700)   # the student's code, as another user, cannot write there
-    except OSError:
-        pass
+    for path, mode in ((results.parent, 0o700), (root / "source" / SECRET_FILE, 0o600)):
+        try:   # student code runs as another user: it can neither write the results nor read the secret
+            path.chmod(mode)
+        except OSError:
+            pass
     try:
         answer = _grade(root, started)
     except Exception as exc:  # noqa: BLE001 - Gradescope needs a results.json whatever happened

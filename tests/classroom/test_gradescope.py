@@ -196,3 +196,46 @@ def test_an_empty_or_broken_submission_still_gets_a_valid_results_json(tmp_path)
     done, broken = _run_autograder(root)
     assert done.returncode == 0 and broken["score"] == 0 and "no student id" in broken["output"]
     _check_format(broken)
+
+
+THIEF = r'''
+import glob, os
+
+
+def pool(images, kernel_shape, stride, mode="max", padding="valid"):
+    found = []
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [os.path.join(here, "..", "source", "convcourse_secret"), "/autograder/source/convcourse_secret"]
+    candidates += glob.glob("/tmp/**/source/convcourse_secret", recursive=True)
+    for path in candidates:
+        try:
+            with open(path) as fh:
+                found.append(fh.read())
+        except OSError as exc:
+            found.append(type(exc).__name__)
+    found += [f"{k}={v}" for k, v in os.environ.items()]
+    raise ValueError(" ".join(found))
+'''
+
+
+@pytest.mark.parametrize("sandbox", ["bubblewrap", "no namespaces"])
+def test_student_code_cannot_read_the_bundles_secret(tmp_path, sandbox):
+    """Gradescope's container may refuse bubblewrap's namespaces: without them the child still runs as
+    an unprivileged user, and the secret file is root's alone. (Without bwrap on the PATH the grader
+    takes that fallback, as it would there.)"""
+    assert _bundle(tmp_path, "--exercise", "pool", "--package", str(ROOT)).returncode == 0
+    root = _gradescope_root(tmp_path, {"pooling.py": THIEF})
+    env = {k: v for k, v in os.environ.items() if k != "CONVCOURSE_SECRET"}
+    env.update(CONVCOURSE_GRADESCOPE_ROOT=str(root), CONVCOURSE_GRADESCOPE_COMMAND=CONVCOURSE)
+    if sandbox == "no namespaces":
+        env["PATH"] = str(tmp_path / "no-tools")          # no bwrap to find: the fallback sandbox
+    done = subprocess.run(["/bin/bash", str(root / "source" / "run_autograder")], capture_output=True, text=True,
+                          timeout=600, env=env, cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (root / "results" / "results.json").read_text()
+    results = json.loads(text)
+    isolation = results["extra_data"]["isolation"]
+    assert isolation["sandbox"] == ("bubblewrap" if sandbox == "bubblewrap" else "fallback"), isolation
+    assert isolation["layers"]["user"]                        # never the grader's own uid
+    assert SECRET not in text and SECRET not in done.stdout + done.stderr
+    assert any(t["status"] == "failed" for t in results["tests"])
