@@ -55,7 +55,8 @@ demo: setup
 	$(BIN)/python benchmarks/run.py --quick
 
 ## bench: the full benchmark; writes docs/performance.md (installs PyTorch's CPU build if it lies on disk),
-## docs/sandbox.md (what the sandbox costs) and docs/class-grading.md (a class of 200); prints notebook 08's
+## docs/sandbox.md (what the sandbox costs) and docs/class-grading.md (a class of 200); prints the local pool's and a
+## local Dask cluster's throughput on one class (target: Dask within 15%) and notebook 08's
 ## training run (test accuracy, seconds, BLAS kernel)
 bench: setup
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet 'torch==2.13.0+cpu' \
@@ -63,6 +64,7 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/sandbox.py --write docs/sandbox.md
 	$(BIN)/python benchmarks/class_run.py --students 200 --kill-at 0.5 --write docs/class-grading.md
+	$(BIN)/python benchmarks/class_run.py --students 40 --compare-dask
 	$(BIN)/python benchmarks/training.py
 
 ## lab: JupyterLab on the student notebooks (start with 01_convolution_by_hand)
