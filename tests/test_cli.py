@@ -45,7 +45,8 @@ def test_files_and_table(tmp_path):
     gs = json.loads((tmp_path / "gs.json").read_text())
     assert gs["score"] == data["score"]
     cases_and_rules = sum(len(e["cases"]) + len(e["rules"]) for e in data["exercises"])
-    assert len(gs["tests"]) == cases_and_rules                       # one test per case and per rule
+    summaries = sum(bool(e["cases"]) for e in data["exercises"])
+    assert len(gs["tests"]) == cases_and_rules + summaries        # a summary, then a test per case and per rule
     assert {t["extra_data"]["exercise"] for t in gs["tests"]} == {e.slug for e in registry.EXERCISES}
     root = ET.parse(tmp_path / "j.xml").getroot()
     assert root.tag == "testsuites" and root.get("failures") == "0"

@@ -6,11 +6,12 @@ assignment's image, then ``run_autograder`` for every submission, with the stude
 ``/autograder/submission`` and ``/autograder/submission_metadata.json`` beside them, and reads
 ``/autograder/results/results.json``. The bundle holds:
 
-* ``setup.sh``: Python 3.11+ and bubblewrap from apt, a virtualenv in ``/autograder/venv`` with the grader
+* ``setup.sh``: Python 3.11+ and bubblewrap from apt where the image lacks them, a virtualenv in ``/autograder/venv`` with the grader
   (the wheel of this checkout built into the zip, or ``--package``), and the Numba cache warmed so that no
   submission is timed against a compile;
-* ``run_autograder``: ``convcourse gradescope-run``;
-* ``convcourse.json``: the exercises graded, and whether this is a practice bundle;
+* ``run_autograder``: ``convcourse gradescope-run``, and a zero results.json of its own should the grader
+  not run at all (not installed, killed);
+* ``convcourse.json``: the exercises graded, whether this is a practice bundle, whether tiers are measured;
 * ``convcourse_secret``: the course secret, read from ``$CONVCOURSE_SECRET`` when the bundle is made (a
   bundle without one is refused unless ``--practice``). Only the bundle and the grader ever hold it:
   ``setup.sh`` and ``run_autograder`` make it readable by root alone, the student's code runs as an
@@ -20,6 +21,14 @@ The student id that seeds the hidden cases is Gradescope's user id from the meta
 stable across resubmissions), ``gradescope-<id>``; a group submission is graded under its first member.
 Whatever fails, ``gradescope-run`` writes a valid results.json (score 0 and the reason): Gradescope shows an
 error page otherwise.
+
+The sandbox: Gradescope runs the container as root, and may refuse bubblewrap the user namespaces it
+needs. The grader then takes the fallback of :mod:`autograder.sandbox.isolation`: the child runs as an
+unprivileged uid of its own (so it can read neither the secret nor the results folder), with rlimits, a
+whitelisted environment and a private working directory, and the cgroup where Docker lets one be made.
+The layers that held are the result's ``isolation`` (``extra_data.isolation`` in results.json, and a
+line of the autograder's output); with neither bubblewrap nor an unprivileged uid nothing runs.
+``CONVCOURSE_GRADESCOPE_ROOT`` replaces ``/autograder`` (the tests use a temporary folder).
 """
 
 from __future__ import annotations
@@ -27,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -44,36 +52,59 @@ SECRET_FILE = "convcourse_secret"
 CONFIG_FILE = "convcourse.json"
 
 SETUP = r"""#!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the assignment's image (convcourse gradescope-bundle).
+# Gradescope runs this once, as root, when it builds the assignment's image (convcourse gradescope-bundle
+# wrote it): Python 3.11+ and bubblewrap, the grader in a virtualenv, and a warm Numba cache.
 set -euo pipefail
 SOURCE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="${CONVCOURSE_GRADESCOPE_ROOT:-/autograder}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq bubblewrap python3 python3-venv >/dev/null
 PYTHON=""
-for candidate in python3.13 python3.12 python3.11 python3; do   # the grader needs Python 3.11 or later
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-    PYTHON="$candidate"; break
+find_python() {   # the grader needs Python 3.11 or later, with venv and ensurepip (python3-venv on Ubuntu)
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null \
+        && "$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      PYTHON="$candidate"; return 0
+    fi
+  done
+  return 1
+}
+UPDATED=""
+apt_install() {   # only what is missing, so an image that has everything needs no apt at all
+  if [ -z "$UPDATED" ]; then apt-get update -qq; UPDATED=1; fi
+  apt-get install -y -qq "$@" >/dev/null
+}
+command -v bwrap >/dev/null || apt_install bubblewrap
+if ! find_python; then
+  apt_install python3 python3-venv
+  if ! find_python; then   # an older base image (Ubuntu 22.04 has 3.10): Ubuntu's own 3.11
+    apt_install python3.11 python3.11-venv
+    PYTHON=python3.11
   fi
-done
-if [ -z "$PYTHON" ]; then                                        # an older base image: Ubuntu's own 3.11
-  apt-get install -y -qq python3.11 python3.11-venv >/dev/null
-  PYTHON=python3.11
 fi
-"$PYTHON" -m venv /autograder/venv
-/autograder/venv/bin/python -m pip install --quiet --upgrade pip
-/autograder/venv/bin/python -m pip install --quiet "$(cat "$SOURCE/package.txt" | sed "s#^wheel:#$SOURCE/#")"
-/autograder/venv/bin/convcourse warmup --quiet
+"$PYTHON" -m venv "$ROOT/venv"
+"$ROOT/venv/bin/python" -m pip install --quiet --upgrade pip
+SPEC="$(cat "$SOURCE/package.txt")"
+case "$SPEC" in wheel:*) SPEC="$SOURCE/${SPEC#wheel:}" ;; esac   # the wheel built into the bundle
+"$ROOT/venv/bin/python" -m pip install --quiet "$SPEC"
+"$ROOT/venv/bin/convcourse" warmup --quiet
 chmod 600 "$SOURCE/convcourse_secret" 2>/dev/null || true
 """
 
 RUN = r"""#!/usr/bin/env bash
-# Gradescope runs this for every submission: convcourse grades /autograder/submission into
-# /autograder/results/results.json (convcourse gradescope-bundle wrote this file).
+# Gradescope runs this for every submission (convcourse gradescope-bundle wrote it): convcourse grades
+# /autograder/submission into /autograder/results/results.json.
 ROOT="${CONVCOURSE_GRADESCOPE_ROOT:-/autograder}"
 CONVCOURSE="${CONVCOURSE_GRADESCOPE_COMMAND:-$ROOT/venv/bin/convcourse}"
+RESULTS="$ROOT/results/results.json"
+mkdir -p "$ROOT/results"
+rm -f "$RESULTS"   # a results.json after the run is then this run's
 chmod 600 "$ROOT/source/convcourse_secret" 2>/dev/null || true
-exec "$CONVCOURSE" gradescope-run --root "$ROOT"
+"$CONVCOURSE" gradescope-run --root "$ROOT"
+status=$?
+if [ ! -s "$RESULTS" ]; then   # the grader is not installed or died: Gradescope still needs a valid results.json
+  printf '{"score": 0, "output": "convcourse could not grade this submission: the grader stopped before it wrote a result (exit status %d); the course staff can see why in the autograder output", "output_format": "text", "stdout_visibility": "hidden", "tests": []}\n' "$status" >"$RESULTS"
+fi
+exit 0
 """
 
 
@@ -103,11 +134,12 @@ def _wheel(into: Path) -> Path:
     return wheels[-1]
 
 
-def make_bundle(out: str | Path, slugs: list[str] | None, secret: str | None, package: str | None = None) -> Path:
+def make_bundle(out: str | Path, slugs: list[str] | None, secret: str | None, package: str | None = None,
+                perf: bool = True) -> Path:
     """Write the autograder zip to ``out`` (see the module's docstring); ``secret`` None makes a practice
-    bundle. Returns ``out``."""
+    bundle; ``perf`` False grades without the performance tiers. Returns ``out``."""
     out = Path(out)
-    config = {"schema": "convcourse.gradescope/1", "exercises": slugs, "practice": secret is None}
+    config = {"schema": "convcourse.gradescope/1", "exercises": slugs, "practice": secret is None, "perf": perf}
     with tempfile.TemporaryDirectory(prefix="convcourse-bundle-") as scratch:
         files: dict[str, bytes | Path] = {"setup.sh": SETUP.encode(), "run_autograder": RUN.encode(),
                                           CONFIG_FILE: json.dumps(config, indent=2).encode()}
@@ -142,8 +174,14 @@ def student_id(metadata: dict) -> str:
 
 
 def _failure(reason: str, started: float) -> dict:
-    return {"score": 0.0, "execution_time": max(0, round(time.perf_counter() - started)), "stdout_visibility": "hidden",
-            "output": f"convcourse could not grade this submission: {reason}", "tests": []}
+    from ..formats.gradescope import failure_results
+
+    return failure_results(reason, time.perf_counter() - started)
+
+
+def _scrub(text: str, secret: str | None) -> str:
+    """``text`` without the secret (no exception message may carry it into results or logs)."""
+    return text.replace(secret, "[the course secret]") if secret and secret.strip() else text
 
 
 def run(root: str | Path | None = None) -> int:
@@ -161,11 +199,28 @@ def run(root: str | Path | None = None) -> int:
         except OSError:
             pass
     try:
+        secret = (root / "source" / SECRET_FILE).read_text().strip()
+    except OSError:
+        secret = None
+    try:
         answer = _grade(root, started)
     except Exception as exc:  # noqa: BLE001 - Gradescope needs a results.json whatever happened
         answer = _failure(f"{type(exc).__name__}: {str(exc)[:300]}", started)
-    write_atomic(results, json.dumps(answer, indent=2))
-    print(f"convcourse gradescope-run: wrote {results} (score {json.loads(results.read_text())['score']:g})")
+    text = json.dumps(answer, indent=2)
+    # never expected (results are scrubbed where they are made), but results.json is shown to the student;
+    # a secret this short could also be an ordinary word of a result, so only a real one is looked for
+    if secret and len(secret) >= 8 and secret in text:
+        answer = _failure("an internal error (the report was withheld)", started)
+        text = json.dumps(answer, indent=2)
+    write_atomic(results, text)
+    # standard output is shown to instructors only (stdout_visibility hidden): which layers held
+    isolation = (answer.get("extra_data") or {}).get("isolation")
+    if isolation:
+        from ..sandbox import Isolation
+
+        print(_scrub(Isolation.from_json(isolation).summary(), secret))
+    print(_scrub(f"convcourse gradescope-run: wrote {results} (score {answer['score']:g}; "
+                 f"{answer['output'].splitlines()[0][:300]})", secret))
     return 0
 
 
@@ -198,12 +253,16 @@ def _grade(root: Path, started: float) -> dict:
     except (OSError, ValueError) as exc:
         return _failure(f"no student id: {exc}", started)
     try:
+        # require: with neither bubblewrap nor an unprivileged uid (only possible as root) the student's code
+        # would run as the grader, beside the secret, so it does not run; anything less is recorded
         result = grade_path(root / "submission", student=student, slugs=config.get("exercises") or None,
-                            secret=secret, perf=True, policy=Policy(require=True))
+                            secret=secret, perf=config.get("perf", True), policy=Policy(require=True))
     except SubmissionError as exc:
         return _failure(f"cannot grade {str(exc).replace(str(root / 'submission'), 'your submission')}", started)
     except SandboxUnavailable as exc:
-        return _failure(f"no sandbox for student code on this machine ({exc})", started)
+        print(f"convcourse gradescope-run: no sandbox: {exc}")   # the details, for instructors only
+        return _failure("the autograder could not isolate student code on this machine, so it did not run it "
+                        "(the course staff can see why in the autograder output)", started)
     result.submission = "submission"
     return gradescope_results(result, time.perf_counter() - started)
 
@@ -216,6 +275,8 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--package", metavar="PIP_SPEC", help="what setup.sh installs with pip (default: a wheel of this "
                                                           "checkout, built into the zip)")
     p.add_argument("--practice", action="store_true", help="a practice bundle: the public practice cases, no secret")
+    p.add_argument("--no-perf", action="store_true", help="grade without the performance tiers (no extra credit, "
+                                                           "no leaderboard times)")
     p.set_defaults(run=bundle_main)
 
 
@@ -235,7 +296,7 @@ def bundle_main(args: argparse.Namespace) -> int:
                                   "(expected e.g. 02_padding_stride_dilation)")
             slugs += [s for s in named if s not in slugs]
         secret = None if args.practice else course_secret(False)
-        out = make_bundle(args.out, slugs or None, secret, args.package)
+        out = make_bundle(args.out, slugs or None, secret, args.package, perf=not args.no_perf)
     except KeyError as exc:
         print(f"convcourse gradescope-bundle: {exc.args[0]}", file=sys.stderr)
         return 2
