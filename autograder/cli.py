@@ -1,4 +1,5 @@
-"""The ``convcourse`` command."""
+"""convcourse: grade convolution and pooling exercises (one submission, a class, nbgrader, Gradescope,
+GitHub Classroom), build the course, and warm the reference's kernels."""
 
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
 
     from .grading.cases import NoSecret, course_secret
     from .classroom.classgrade import Settings, grade_class, summary
+    from .classroom.roster import exercises_for
     from .classroom.daskgrade import ClusterError   # Dask itself is imported only with --scheduler
     from .sandbox import SandboxUnavailable
     from .grading.submission import SubmissionError
@@ -89,9 +91,13 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     out = Path(args.out) if args.out else root.resolve().parent / f"{root.resolve().name}-grades"
     try:
+        if args.assignment and not exercises_for(args.assignment):
+            print(f"convcourse grade-class: --assignment {args.assignment}: no notebook of the course has that "
+                  "number (expected e.g. 04_pooling)", file=sys.stderr)
+            return 2
         settings = Settings(perf=not args.no_perf, timeout=args.timeout, secret=course_secret(args.practice),
                             formats=_asked_formats(args), require_sandbox=not args.no_sandbox,
-                            budget=args.budget, practice=args.practice)
+                            budget=args.budget, practice=args.practice, assignment=args.assignment)
         run = grade_class(root, out, settings, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
     except NoSecret as exc:
         print(f"convcourse grade-class: refusing to grade for the record: {exc}", file=sys.stderr)
@@ -144,7 +150,7 @@ def _write_canvas(run, roster_path: str | None, match: str) -> bool:
     table = to_canvas_csv(run.rows(), roster, match)
     write_atomic(run.out / "canvas.csv", table.text)
     print(f"Canvas gradebook import: {run.out / 'canvas.csv'}"
-          + (f" (left out, not found once in the roster's {match!r} column: {len(table.unmatched)}, "
+          + (f" ({len(table.unmatched)} left out, not in the roster's {match!r} column or in it twice: "
              f"{', '.join(table.unmatched[:10])}{', ...' if len(table.unmatched) > 10 else ''})" if table.unmatched else ""))
     return True
 
@@ -198,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="where the records go (default: DIR-grades beside DIR)")
     p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-submission lines: only the summary")
+    p.add_argument("--assignment", metavar="NOTEBOOK", help="grade each student's folder or file on this notebook's "
+                                                             "exercises (e.g. 04_pooling; default: the whole course; "
+                                                             "nbgrader's submitted/ names its own)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="grade on a Dask cluster: a scheduler's tcp://host:8786 or tls://host:8786, or local:N (N "
                         "worker processes started for this run); see docs/instructors.md")

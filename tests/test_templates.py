@@ -114,7 +114,7 @@ def test_the_student_grading_step_runs_without_any_secret(tmp_path):
 def test_the_class_workflow_keeps_each_secret_to_its_step():
     wf = _workflow(CLASS_WORKFLOW)
     on = wf[True] if True in wf else wf["on"]            # YAML 1.1 reads the key `on` as true
-    assert on["schedule"][0]["cron"] and set(on["workflow_dispatch"]["inputs"]) == {"prefix", "deadline", "ref"}
+    assert on["schedule"][0]["cron"] and set(on["workflow_dispatch"]["inputs"]) == {"prefix", "notebook", "deadline", "ref"}
     assert wf["permissions"] == {"contents": "read"}
     using = {s["name"]: s for s in _steps(CLASS_WORKFLOW) if "name" in s}
     holders = {name for name, s in using.items() if "secrets." in json.dumps(s)}
@@ -166,7 +166,7 @@ def _fetch(workspace: Path, remote: Path, deadline: str, ref: str = "") -> subpr
 
 def _grade(workspace: Path, secret: str) -> subprocess.CompletedProcess:
     env = _actions_env(CONVCOURSE_SECRET=secret, CONVCOURSE_GRADE_OPTIONS="--no-perf --workers 2",
-                       GITHUB_STEP_SUMMARY=str(workspace / "summary.md"))
+                       NOTEBOOK="04_pooling", GITHUB_STEP_SUMMARY=str(workspace / "summary.md"))
     return _run_step(_step(CLASS_WORKFLOW, "Grade the class"), workspace, env)
 
 
@@ -229,6 +229,10 @@ def test_the_grade_step_grades_each_student_with_their_own_hidden_cases(classroo
     assert "## convcourse grade-class: `conv-hw1`, 3 of 5 students graded" in summary
     assert PRACTICE_NOTE not in summary
     alice = records["alice"]
+    # graded on the assignment's notebook (the workflow's notebook input), not on the whole course
+    assert {e["slug"] for e in alice["exercises"]} == {"pool", "global_average_pool"}
+    assert alice["score"] == alice["max_score"]
+    assert "convcourse 04_pooling" in (workspace / "grades" / "canvas.csv").read_text().splitlines()[0]
     assert f"| alice | `{classroom['shas']['alice'][0][:12]}` {BEFORE} | {round(alice['score'], 2):g} / {alice['max_score']:g} |  |" in summary
     assert "| dave | - | - | missing:" in summary
 

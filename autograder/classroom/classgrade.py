@@ -60,6 +60,13 @@ class Settings:
     require_sandbox: bool = True
     budget: float = SUBMISSION_SECONDS
     practice: bool = False   # grade with the public practice secret (else a course secret is required)
+    #: The notebook whose exercises a student's folder or file is graded on (``04_pooling``); None: the
+    #: whole course. nbgrader's submitted/<student>/<assignment>/ names its own.
+    assignment: str | None = None
+
+    def slugs(self, entry: Entry) -> list[str] | None:
+        """The exercises ``entry`` is graded on."""
+        return exercises_for(entry.assignment or self.assignment)
 
     def policy(self):
         from ..sandbox import Policy
@@ -76,8 +83,10 @@ class Settings:
 
     def signature(self) -> str:
         secret = self.secret or ""
+        # the extra formats are not here: asking for one more (or one fewer) rewrites the records from the
+        # result they hold, without regrading
         return json.dumps({"perf": self.perf, "timeout": self.timeout, "budget": self.budget,
-                           **{f.name: f.name in self.formats for f in FORMATS if not f.every_record},
+                           "assignment": self.assignment,
                            "secret": hashlib.sha256(secret.encode()).hexdigest()[:16]})
 
 
@@ -100,11 +109,13 @@ class ClassRun:
     graded: list[Graded] = field(default_factory=list)
     seconds: float = 0.0
     workers: int = 1
+    assignment: str | None = None   # what a student's folder or file was graded as (Settings.assignment)
 
     def rows(self) -> list[tuple[str, str, SubmissionResult]]:
         """``(student, assignment or "", result)`` of every submission with a result: what the class CSV
         and the gradebook are written from."""
-        return [(g.entry.student, g.entry.assignment or "", g.result) for g in self.graded if g.result is not None]
+        return [(g.entry.student, g.entry.assignment or self.assignment or "", g.result)
+                for g in self.graded if g.result is not None]
 
 
 def _records(out: Path, entry: Entry) -> Path:
@@ -149,9 +160,17 @@ def _kept(folder: Path, entry: Entry, fp: str, settings: Settings) -> Submission
         data = json.loads(records["results.json"])
         if data.get("schema") != SCHEMA:   # an older grade model (results/1 counted tiers in max_score)
             return None
-        return SubmissionResult.from_json(data)
+        result = SubmissionResult.from_json(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    if names != _wanted(settings):   # other formats asked for: written from the verified result
+        _write_records(folder, entry, fp, settings, result)
+    return result
+
+
+def _wanted(settings: Settings) -> set[str]:
+    """The record files a run with ``settings`` writes."""
+    return {f.record for f in FORMATS if f.every_record or f.name in settings.formats}
 
 
 def _write_records(folder: Path, entry: Entry, fp: str, settings: Settings, result: SubmissionResult) -> None:
@@ -160,6 +179,8 @@ def _write_records(folder: Path, entry: Entry, fp: str, settings: Settings, resu
                if f.every_record or f.name in settings.formats}
     for name, text in records.items():
         write_atomic(folder / name, text)
+    for name in RECORDS - set(records):   # a format not asked for this time: no stale copy beside the new
+        (folder / name).unlink(missing_ok=True)
     write_atomic(_done(folder), _stamp(entry, fp, settings, records))   # last: the records above are complete
 
 
@@ -179,7 +200,7 @@ def grade_entry(entry: Entry, out: Path, settings: Settings) -> Graded:
     write_atomic(_grading(folder), str(os.getpid()))   # who grades it: a death is charged to this entry
     try:
         try:
-            result = grade_path(entry.path, student=entry.student, slugs=exercises_for(entry.assignment),
+            result = grade_path(entry.path, student=entry.student, slugs=settings.slugs(entry),
                                 secret=settings.secret, timeout=settings.timeout, perf=settings.perf,
                                 policy=settings.policy(), budget=settings.budget)
         except SubmissionError as exc:
@@ -198,7 +219,7 @@ def record_could_not_grade(entry: Entry, out: Path, settings: Settings, reason: 
     class's table, gradebook and a rerun see it. Runs in the main process."""
     from ..grading.grade import not_graded
 
-    result = not_graded(entry.path, entry.student, exercises_for(entry.assignment), reason, settings.perf,
+    result = not_graded(entry.path, entry.student, settings.slugs(entry), reason, settings.perf,
                         settings.secret)
     folder = _records(out, entry)
     folder.mkdir(parents=True, exist_ok=True)
@@ -337,7 +358,7 @@ def grade_class(root, out, settings: Settings = Settings(), workers: int | None 
         plan_for(settings.policy())
     out = Path(out)
     _ignored_by_git(out)
-    run = ClassRun(out=out, workers=workers)
+    run = ClassRun(out=out, workers=workers, assignment=settings.assignment)
     started = time.perf_counter()
     step, stop = _progress(len(entries)) if progress else (lambda g: None, lambda: None)
 

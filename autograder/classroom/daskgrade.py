@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 
 from ..grading.results import SubmissionResult
 from .classgrade import Graded, _kept, _records, _sweep_dead_workers, _write_records, record_could_not_grade
-from .roster import Entry, exercises_for, fingerprint
+from .roster import Entry, fingerprint
 
 __all__ = ["ClusterError", "Shipment", "grade_on_dask", "local_workers", "pack"]
 
@@ -248,7 +248,7 @@ def grade_on_dask(entries: list[Entry], out: Path, settings, address: str, worke
                     done(Graded(entry, "failed", error=str(exc)))
                     continue
                 prints[entry] = fp
-                future = client.submit(grade_shipment, shipment, entry.student, exercises_for(entry.assignment),
+                future = client.submit(grade_shipment, shipment, entry.student, settings.slugs(entry),
                                        settings, key=f"convcourse-grade-{token}-{entry.key}", pure=False)
                 futures[future] = entry
                 return future

@@ -307,7 +307,11 @@ def bundle_main(args: argparse.Namespace) -> int:
         print(f"convcourse gradescope-bundle: {exc}", file=sys.stderr)
         return 2
     what = ", ".join(slugs) if slugs else "every exercise"
-    print(f"convcourse gradescope-bundle: wrote {out} ({what}; "
+    graded = [registry.get(s) for s in slugs] if slugs else list(registry.EXERCISES)
+    points = sum(e.max_score for e in graded)
+    extra = sum(e.points.tier for e in graded if e.workload is not None) if not args.no_perf else 0
+    print(f"convcourse gradescope-bundle: wrote {out} ({what}: {points:g} points, set that as the assignment's "
+          f"total in Gradescope" + (f", and up to {extra:g} extra credit for speed" if extra else "") + "; "
           f"{'practice cases' if args.practice else 'the course secret inside: keep the zip from students'})")
     return 0
 

@@ -313,3 +313,47 @@ def test_ctrl_c_stops_a_class_run_cleanly_and_a_rerun_resumes(tmp_path):
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     m = re.search(r"8 submissions: (\d+) graded, (\d+) kept from an earlier run, 0 failed", done.stdout)
     assert m and int(m[2]) == recorded >= 2 and int(m[1]) + int(m[2]) == 8, done.stdout
+
+
+def _grade(root, out, *extra):
+    done = subprocess.run([CONVCOURSE, "grade-class", str(root), "--out", str(out), "--practice", "--no-perf",
+                           "--quiet", *extra], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def test_asking_for_other_formats_rewrites_records_without_regrading(tmp_path):
+    """The guide's order (grade-class --gradescope --junit, then --gradebook alone after nbgrader autograde)
+    must keep every record: the extra formats are written from the verified result, or removed."""
+    root = _flat_class(tmp_path, {"ann": (ROOT / "solutions" / "04_pooling.py").read_text() + "\n"})
+    out = tmp_path / "grades"
+    _grade(root, out, "--gradescope", "--junit")
+    assert (out / "ann" / "gradescope.json").exists() and (out / "ann" / "junit.xml").exists()
+    results = (out / "ann" / "results.json").read_text()
+    again = _grade(root, out)
+    assert "0 graded, 1 kept" in again.stdout, again.stdout
+    assert not (out / "ann" / "gradescope.json").exists() and not (out / "ann" / "junit.xml").exists()
+    assert (out / "ann" / "results.json").read_text() == results
+    third = _grade(root, out, "--junit")
+    assert "0 graded, 1 kept" in third.stdout and (out / "ann" / "junit.xml").exists()
+    assert set(json.loads((out / "ann" / ".done").read_text())["records"]) == {"results.json", "feedback.html",
+                                                                                "junit.xml"}
+    assert "0 graded, 1 kept" in _grade(root, out, "--junit").stdout      # and the rewritten .done verifies
+
+
+def test_a_folder_per_student_is_graded_on_one_notebook_with_assignment(tmp_path):
+    """fetch-class's layout (class/<login>/) graded as one homework: that notebook's exercises only, and
+    its own Canvas column."""
+    root = _flat_class(tmp_path, {"ann": (ROOT / "solutions" / "04_pooling.py").read_text() + "\n"})
+    out = tmp_path / "grades"
+    done = _grade(root, out, "--assignment", "04_pooling")
+    data = json.loads((out / "ann" / "results.json").read_text())
+    assert {e["slug"] for e in data["exercises"]} == {"pool", "global_average_pool"}
+    assert data["score"] == data["max_score"] and "what went wrong" not in done.stdout
+    canvas = (out / "canvas.csv").read_text().splitlines()
+    assert canvas[0].endswith(",convcourse 04_pooling") and canvas[2].endswith(f",{data['score']:g}")
+    whole = _grade(root, out)                      # the whole course: another grading, not the kept one
+    assert "1 graded" in whole.stdout
+    refused = subprocess.run([CONVCOURSE, "grade-class", str(root), "--practice", "--assignment", "99_nothing"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "no notebook of the course has that number" in refused.stderr

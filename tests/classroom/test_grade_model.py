@@ -139,12 +139,12 @@ def test_canvas_import_carries_canvas_identities_from_its_export(graded, tmp_pat
                       "    Points Possible,,,,,10\n"
                       "\"Liddell, Alice\",4401,U1001,alice,CNN 101 A,9\n")
     done = _grade_class(course, out, "--canvas-roster", str(roster))
-    assert "left out, not found once in the roster's 'SIS Login ID' column: 1, dave" in done.stdout
+    assert "1 left out, not in the roster's 'SIS Login ID' column or in it twice: dave" in done.stdout
     rows = {r["SIS Login ID"]: r for r in _csv(out / "canvas.csv")[1:]}
     assert rows["alice"]["Student"] == "Liddell, Alice" and rows["alice"]["ID"] == "4401"
     assert rows["alice"]["Section"] == "CNN 101 A" and "dave" not in rows     # no row Canvas could misplace
     by_number = _grade_class(course, out, "--canvas-roster", str(roster), "--canvas-match", "SIS User ID")
-    assert "'SIS User ID' column: 2, alice, dave" in by_number.stdout
+    assert "2 left out, not in the roster's 'SIS User ID' column or in it twice: alice, dave" in by_number.stdout
     bad = tmp_path / "not-canvas.csv"
     bad.write_text("name,score\nalice,3\n")
     refused = subprocess.run([CONVCOURSE, "grade-class", str(course), "--out", str(out), "--canvas-roster", str(bad)],
