@@ -37,6 +37,7 @@ from pathlib import Path
 from ..formats import FORMATS, to_class_csv
 from ..grading.results import SCHEMA, SubmissionResult, shown, write_atomic
 from ..sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS, Containment
+from ..sandbox.runtime.protocol import one_line
 from .roster import Entry, exercises_for, find_submissions, fingerprint
 
 __all__ = ["Settings", "Graded", "ClassRun", "grade_class", "grade_entry", "summary", "PER_WORKER"]
@@ -402,15 +403,6 @@ def _histogram(percents: list[float], width: int = 40) -> list[str]:
     # the last bin holds 100% and above too: tier points are extra credit
     labels = [f"{10 * b:>3}-{10 * b + 10:<3}%" for b in range(9)] + [" 90%+   "]
     return [f"  {labels[b]} | {'#' * round(width * bins[b] / most):<{width}} {bins[b]}" for b in range(10)]
-
-
-def one_line(text: str) -> str:
-    """``text`` as part of one line of the grader's output: whatever a student's file names or messages
-    hold (newlines, terminal escapes, a line starting with ``::``, which GitHub Actions would run as a
-    workflow command), it can neither start a line nor rewrite one."""
-    from ..sandbox.runtime.protocol import printable
-
-    return " ".join(printable(text).replace("\n", "\\n").replace("\t", " ").split())
 
 
 def what_went_wrong(g: Graded, limit: int = 160) -> str:

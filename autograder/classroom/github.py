@@ -149,11 +149,11 @@ _MAX_FILES = 20000
 
 
 def one_line(text: str) -> str:
-    """A string a student controls (a file name, git's words about it) fit for one line of a log: no
-    newline (a line of the student's could start with ``::``, a workflow command), no control characters."""
-    from ..sandbox.runtime.protocol import printable
+    """:func:`autograder.sandbox.runtime.protocol.one_line`, imported when first needed (it brings numpy,
+    which this module's command line does not otherwise need)."""
+    from ..sandbox.runtime.protocol import one_line as _one_line
 
-    return " ".join(printable(text).replace("\n", "\\n").replace("\t", " ").split())
+    return _one_line(text)
 
 
 def cell(text: str) -> str:

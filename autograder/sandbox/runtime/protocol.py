@@ -40,6 +40,14 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
+def one_line(text: str) -> str:
+    """``text`` as part of one line of a log or a summary: :func:`printable`, with newlines written as
+    ``\\n`` and runs of white space collapsed, so that what a student wrote (a file name, a message) can
+    neither start a line of its own (one starting with ``::`` is a GitHub Actions workflow command) nor
+    rewrite one."""
+    return " ".join(printable(text).replace("\n", "\\n").replace("\t", " ").split())
+
+
 @dataclass(frozen=True)
 class Opaque:
     """A value that cannot cross as data: its type, a short repr, and for arrays their dtype and shape."""
