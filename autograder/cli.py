@@ -83,7 +83,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
 
     from .grading.cases import NoSecret, course_secret
     from .classroom.classgrade import Settings, grade_class, summary
-    from .classroom.roster import exercises_for
+    from .classroom.roster import notebook_exercises
     from .classroom.daskgrade import ClusterError   # Dask itself is imported only with --scheduler
     from .sandbox import SandboxUnavailable
     from .grading.submission import SubmissionError
@@ -91,10 +91,12 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     out = Path(args.out) if args.out else root.resolve().parent / f"{root.resolve().name}-grades"
     try:
-        if args.assignment and not exercises_for(args.assignment):
-            print(f"convcourse grade-class: --assignment {args.assignment}: no notebook of the course has that "
-                  "number (expected e.g. 04_pooling)", file=sys.stderr)
-            return 2
+        if args.assignment:
+            try:
+                notebook_exercises(args.assignment)
+            except ValueError as exc:
+                print(f"convcourse grade-class: {exc}", file=sys.stderr)
+                return 2
         settings = Settings(perf=not args.no_perf, timeout=args.timeout, secret=course_secret(args.practice),
                             formats=_asked_formats(args), require_sandbox=not args.no_sandbox,
                             budget=args.budget, practice=args.practice, assignment=args.assignment)

@@ -148,7 +148,8 @@ def _stamp(entry: Entry, fp: str, settings: Settings, records: dict[str, str]) -
 
 def _kept(folder: Path, entry: Entry, fp: str, settings: Settings) -> SubmissionResult | None:
     """The earlier run's result, if its ``.done`` verifies, its records are intact and it was for this
-    submission as it is now, graded with these settings."""
+    submission as it is now, graded with these settings. When the settings ask for other formats, the
+    records are rewritten from that result (no regrading)."""
     try:
         stamp = json.loads(_done(folder).read_text())
         names = set(stamp["records"])

@@ -283,17 +283,17 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
 def bundle_main(args: argparse.Namespace) -> int:
     from ..exercises import registry
     from ..grading.cases import NoSecret, course_secret
-    from .roster import exercises_for
+    from .roster import notebook_exercises
 
     try:
         slugs = list(args.exercise or [])
         for slug in slugs:
             registry.get(slug)
         if args.assignment:
-            named = exercises_for(args.assignment)
-            if not named:
-                raise BundleError(f"--assignment {args.assignment}: no notebook of the course has that number "
-                                  "(expected e.g. 02_padding_stride_dilation)")
+            try:
+                named = notebook_exercises(args.assignment)
+            except ValueError as exc:
+                raise BundleError(str(exc)) from None
             slugs += [s for s in named if s not in slugs]
         secret = None if args.practice else course_secret(False)
         out = make_bundle(args.out, slugs or None, secret, args.package, perf=not args.no_perf)

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..exercises import registry
 from ..grading.submission import SubmissionError
 
-__all__ = ["Entry", "find_submissions", "exercises_for", "fingerprint"]
+__all__ = ["Entry", "find_submissions", "exercises_for", "notebook_exercises", "fingerprint"]
 
 _CODE = (".py", ".ipynb")
 
@@ -92,6 +92,16 @@ def exercises_for(assignment: str | None) -> list[str] | None:
         return None
     slugs = [e.slug for e in registry.EXERCISES if e.notebook == int(m[1])]
     return slugs or None
+
+
+def notebook_exercises(assignment: str) -> list[str]:
+    """:func:`exercises_for` an ``--assignment`` the user typed; raises :class:`ValueError` saying what was
+    expected when it names no notebook of the course."""
+    slugs = exercises_for(assignment)
+    if not slugs:
+        raise ValueError(f"--assignment {assignment}: no notebook of the course has that number (expected e.g. "
+                         "04_pooling)")
+    return slugs
 
 
 def fingerprint(path: Path) -> str:
