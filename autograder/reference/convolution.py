@@ -11,6 +11,7 @@ import numpy as np
 from . import kernels as cores
 from .blas import gemm
 from .geometry import AxisGeometry, axis_geometry, transpose_output_size
+from .microkernel import aligned_copy, aligned_empty, lanes
 from .threads import map_batch
 from .validate import as_images, as_kernel, check_channels, pair, padding_pairs
 
@@ -38,6 +39,17 @@ _SCRATCH_BYTES = 1280 * 1024
 #: bytes, so it stays in L1/L2 across the taps.
 _SHIFT_MIN_CHANNELS = 16
 _SHIFT_TMP_BYTES = 32 * 1024
+
+#: The direct method (:func:`.kernels.conv_direct`) for filter banks with at least this many input
+#: channels and a multiple of the vector length of kernels: it beat both matrix-product methods on the
+#: benchmark workloads (``make bench``) and lost to im2col with 3 channels, where each tap is too short.
+_DIRECT_MIN_CHANNELS = 8
+
+
+def direct_fits(c: int, n: int, itemsize: int, *, check_only: bool = False) -> bool:
+    """Whether :func:`.kernels.conv_direct`/``grad_direct`` apply to ``c`` input and ``n`` output channels:
+    ``n`` must be a multiple of the vector length; unless ``check_only``, ``c`` must be large enough to pay."""
+    return n % lanes(itemsize) == 0 and (check_only or c >= _DIRECT_MIN_CHANNELS)
 
 
 def plan_2d(func, images_shape, kernel_hw, padding, stride, dilation=(1, 1)) -> tuple[AxisGeometry, AxisGeometry]:
@@ -86,21 +98,34 @@ def _pad_zeros(x: np.ndarray, gh: AxisGeometry, gw: AxisGeometry) -> np.ndarray:
 def _bank(func, x, w, padding, stride, dilation, *, chunk_rows=None, method=None):
     """Filter bank: ``x (m, h, w, c)`` and ``w (kh, kw, c, n)`` (both checked) to ``(m, oh, ow, n)``.
 
-    ``method`` is ``'shift'`` (stride 1 only), ``'im2col'``, or None to choose: shifted matrix products
-    when the stride is 1 and there are enough channels for each product to run at BLAS speed, im2col
-    otherwise (measured by ``make bench``).
+    ``method`` is ``'direct'`` (a multiple of the vector length of kernels), ``'shift'`` (stride 1 only),
+    ``'im2col'``, or None to choose: direct when :func:`direct_fits`, else shifted matrix products when the
+    stride is 1 and there are enough channels for each product to run at BLAS speed, else im2col (measured
+    by ``make bench``).
     """
     m = x.shape[0]
     kh, kw, c, n = w.shape
     gh, gw = plan_2d(func, x.shape, (kh, kw), padding, stride, dilation)
-    out = np.empty((m, gh.out, gw.out, n), dtype=x.dtype)
+    if method is None:
+        method = ("direct" if direct_fits(c, n, x.itemsize) else
+                  "shift" if stride == (1, 1) and c >= _SHIFT_MIN_CHANNELS else "im2col")
+    shape = (m, gh.out, gw.out, n)
+    out = aligned_empty(shape, x.dtype) if method == "direct" else np.empty(shape, dtype=x.dtype)
     if out.size == 0:
         return out
-    if method is None:
-        method = "shift" if stride == (1, 1) and c >= _SHIFT_MIN_CHANNELS else "im2col"
     fn = gemm().for_dtype(x.dtype)
     w2 = w.reshape(kh * kw * c, n)
-    if method == "shift":
+    if method == "direct":
+        if not direct_fits(c, n, x.itemsize, check_only=True):
+            raise ValueError(f"{func}: the direct method needs a multiple of {lanes(x.itemsize)} kernels; got {n}")
+        hp, wp = gh.padded, gw.padded
+        xf = np.empty(m * hp * wp * c, dtype=x.dtype)
+        w = aligned_copy(w)
+
+        def work(b0, b1):
+            cores.pad_flat(x, xf, b0, b1, gh.before, gw.before, hp, wp)
+            cores.conv_direct(xf, hp, wp, w, out, b0, b1, gh.stride, gw.stride, gh.dilation, gw.dilation)
+    elif method == "shift":
         hp, wp = gh.padded, gw.padded
         slack = (kw - 1) * gw.dilation * c
         xf = np.empty(m * hp * wp * c + slack, dtype=x.dtype)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from . import microkernel as mk
+
 _JIT = dict(cache=True, nogil=True)
 _u = np.uint64
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # CBLAS enums
@@ -617,3 +619,76 @@ def global_avg(x, out, b0, b1):
                 acc[_u(t)] += row[_u(t)]
         for t in range(c):
             out[b, t] = acc[t] / hw
+
+
+@nb.njit(**_JIT)
+def conv_direct(xf, hp, wp, w, out, b0, b1, sh, sw, dh, dw):
+    """Filter bank computed directly from the padded images with the register-blocked :func:`.microkernel.tile`.
+
+    Parameters
+    ----------
+    xf : ndarray, shape (>= m * hp * wp * c,)
+        From :func:`pad_flat`: image ``b`` padded to ``(hp, wp, c)``.
+    w : ndarray, shape (kh, kw, c, n)
+        ``n`` a multiple of the vector length (16 float32, 8 float64).
+    out : ndarray, shape (m, oh, ow, n)
+        Images ``b0 .. b1-1`` are written.
+
+    For each output row and block of ``2 * lanes`` channels, each tap adds ``x_tap (ow x c) @ w[i, j]
+    (c x block)`` tile by tile: the tap's slice of ``w`` (``c x block``) stays in L1 across the row.
+    """
+    kh, kw, c, n = w.shape
+    _, oh, ow, _ = out.shape
+    item = xf.itemsize
+    block = mk.VECTORS * (64 // item)
+    xp, wptr, op = xf.ctypes.data, w.ctypes.data, out.ctypes.data
+    outf = out.reshape(out.size)
+    for b in range(b0, b1):
+        for oy in range(oh):
+            base = ((b * oh + oy) * ow) * n
+            for t in range(ow * n):
+                outf[_u(base + t)] = 0.0
+            for n0 in range(0, n, block):
+                nv = 2 if n - n0 >= block else 1
+                for i in range(kh):
+                    row = ((b * hp + oy * sh + i * dh) * wp) * c
+                    for j in range(kw):
+                        wt = wptr + _u(((i * kw + j) * c * n + n0) * item)
+                        for ox0 in range(0, ow, mk.ROWS):
+                            mk.tile(xf, min(mk.ROWS, ow - ox0), nv, op + _u((base + ox0 * n + n0) * item), n,
+                                    xp + _u((row + (ox0 * sw + j * dw) * c) * item), sw * c, 1, wt, n, c)
+
+
+@nb.njit(**_JIT)
+def grad_direct(xf, hp, wp, d, dk, b0, b1, sh, sw, dh, dw):
+    """Add to ``dk`` the kernels' gradient for images ``b0 .. b1-1``, directly from the padded images.
+
+    Parameters
+    ----------
+    xf : ndarray, shape (>= m * hp * wp * c,)
+        From :func:`pad_flat`.
+    d : ndarray, shape (m, oh, ow, n)
+        ``d_out``; ``n`` a multiple of the vector length.
+    dk : ndarray, shape (kh, kw, c, n)
+        Accumulated into: zero it first, one per thread.
+
+    For each output row and tap, ``dk[i, j] (c x n) += x_tap.T (c x ow) @ d_row (ow x n)``, in tiles of
+    ``ROWS`` input channels by ``2 * lanes`` output channels.
+    """
+    kh, kw, c, n = dk.shape
+    _, oh, ow, _ = d.shape
+    item = xf.itemsize
+    block = mk.VECTORS * (64 // item)
+    xp, dp, kp = xf.ctypes.data, d.ctypes.data, dk.ctypes.data
+    for b in range(b0, b1):
+        for oy in range(oh):
+            drow = dp + _u(((b * oh + oy) * ow) * n * item)
+            for i in range(kh):
+                row = ((b * hp + oy * sh + i * dh) * wp) * c
+                for j in range(kw):
+                    for ci0 in range(0, c, mk.ROWS):
+                        rows = min(mk.ROWS, c - ci0)
+                        for n0 in range(0, n, block):
+                            mk.tile(xf, rows, 2 if n - n0 >= block else 1,
+                                    kp + _u((((i * kw + j) * c + ci0) * n + n0) * item), n,
+                                    xp + _u((row + j * dw * c + ci0) * item), 1, sw * c, drow + _u(n0 * item), n, ow)

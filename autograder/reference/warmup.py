@@ -40,6 +40,7 @@ def warm_up() -> dict[str, float]:
         x = rng.random((2, 6, 5, 3)).astype(dtype)
         convolve(x, rng.random((3, 2, 3, 4)), "same", (2, 1), (1, 2))                   # im2col
         convolve(rng.random((1, 4, 4, 16)).astype(dtype), rng.random((3, 3, 16, 2)))   # shifted products
+        convolve(rng.random((1, 4, 4, 8)).astype(dtype), rng.random((3, 3, 8, 16)))    # direct
         convolve_channels(x, rng.random((2, 2, 3)))
         convolve_grayscale(x[..., 0], rng.random((3, 3)), "same", (1, 2), (2, 1))
         convolve_grayscale(x[..., 0], rng.random((3, 3)), "same", (1, 1), (2, 1))
@@ -50,6 +51,8 @@ def warm_up() -> dict[str, float]:
         pool(x, (2, 2), (2, 2), "avg", "same")
         global_average_pool(x)
         convolve_backward(rng.random((2, 3, 5, 4)).astype(dtype), x, rng.random((3, 2, 3, 4)), "same", (2, 1), (1, 2))
+        x16 = rng.random((1, 4, 4, 16)).astype(dtype)
+        convolve_backward(rng.random((1, 4, 4, 16)).astype(dtype), x16, rng.random((3, 3, 16, 16)))   # direct
         pool_backward(rng.random((2, 3, 3, 3)).astype(dtype), x, (2, 2), (2, 2), "max", "same")   # tiles
         pool_backward(rng.random((2, 5, 4, 3)).astype(dtype), x, (2, 2), (1, 1), "max", "valid")  # overlapping
         pool_backward(rng.random((2, 3, 3, 3)).astype(dtype), x, (2, 2), (2, 2), "avg", "same")

@@ -211,3 +211,31 @@ def test_the_shifted_products_of_wide_inputs_match_the_oracle(shape, kshape, pad
             got = R.convolve_backward(d, x, k, padding, (1, 1), dilation)
         for g, e, terms in zip(got, expected, (kshape[0] * kshape[1] * kshape[3], d[..., 0].size, d[..., 0].size)):
             assert_matches(g, e, x, terms, magnitude(d, x, k))
+
+
+@st.composite
+def direct_backward_cases(draw):
+    """Both gradients by the direct tiles: images with 16 or 32 channels (d_images at stride 1 is a
+    direct convolution of d_out into them) and a multiple of 16 kernels (d_kernels)."""
+    m, h, w = draw(small), draw(sizes), draw(st.integers(1, 19))
+    c, n = draw(st.sampled_from([16, 32])), draw(st.sampled_from([16, 48]))
+    kh, kw = draw(kernel_sizes), draw(kernel_sizes)
+    padding, stride, dilation = draw(paddings), draw(st.sampled_from([(1, 1), (1, 1), (2, 1), (3, 2)])), draw(dilations)
+    if not _geometry_ok(h, w, kh, kw, padding, stride, dilation):
+        kh = kw = 1
+        dilation = (1, 1)
+    x = images(draw, m, h, w, c, draw(st.sampled_from([np.float32, np.float64])))
+    k = weights(draw, (kh, kw, c, n))
+    d = weights(draw, R.convolve(np.zeros((m, h, w, c)), k, padding, stride, dilation).shape)
+    return d, x, k, padding, stride, dilation
+
+
+@given(direct_backward_cases())
+@settings(max_examples=60)
+def test_the_direct_gradients_match_the_oracle(case):
+    d, x, k, padding, stride, dilation = case
+    got = R.convolve_backward(d, x, k, padding, stride, dilation)
+    expected = oracle.conv_backward(d, x, k, padding, stride, dilation)
+    kh, kw, c, n = k.shape
+    for g, e, terms in zip(got, expected, (kh * kw * n, d[..., 0].size, d[..., 0].size)):
+        assert_matches(g, e, x, terms, magnitude(d, x, k))

@@ -192,3 +192,37 @@ def test_shift_method_with_threads_and_many_channels():
     with R.threads(3):
         got = R.convolve(x, k, ((2, 0), (1, 3)), (1, 1), (2, 1))
     assert_matches(got, expected, x, 6 * 20, magnitude(x, k))
+
+
+@st.composite
+def direct_cases(draw):
+    """Filter banks the register-blocked direct method takes: any channels, a multiple of 16 kernels
+    (one or two vectors per tile, both dtypes), widths with and without a partial tile of pixels."""
+    m, h, w = draw(small), draw(sizes), draw(st.integers(1, 19))
+    c, n = draw(st.integers(1, 20)), draw(st.sampled_from([16, 32, 48]))
+    kh, kw = draw(kernel_sizes), draw(kernel_sizes)
+    x = images(draw, m, h, w, c, draw(st.sampled_from([np.float32, np.float64])))
+    return x, weights(draw, (kh, kw, c, n)), draw(paddings), draw(strides), draw(dilations)
+
+
+@given(direct_cases())
+@example((np.ones((2, 5, 17, 9), np.float32), np.ones((3, 3, 9, 48)), "same", (1, 1), (1, 1)))
+@example((np.ones((1, 9, 19, 3)), np.ones((2, 3, 3, 16)), ((0, 3), (2, 1)), (2, 3), (3, 2)))
+def test_the_direct_method_matches_the_oracle(case):
+    x, k, padding, stride, dilation = case
+    if not _geometry_ok(x.shape[1], x.shape[2], *k.shape[:2], padding, stride, dilation):
+        return
+    expected = oracle.conv_bank(x, k, padding, stride, dilation)
+    got = _convolve(x, k, padding, stride, dilation, method="direct")
+    assert_matches(got, expected, x, k.shape[0] * k.shape[1] * x.shape[3], magnitude(x, k))
+
+
+def test_the_direct_method_is_chosen_for_wide_banks_and_refuses_a_partial_vector():
+    from autograder.reference.convolution import direct_fits
+
+    assert direct_fits(64, 64, 4) and direct_fits(8, 16, 4) and direct_fits(8, 8, 8)
+    assert not direct_fits(3, 64, 4)          # too few channels for the taps to pay
+    assert not direct_fits(64, 24, 4)         # 24 is not a whole number of float32 vectors
+    x = np.ones((1, 4, 4, 2), np.float32)
+    with pytest.raises(ValueError, match="multiple of 16 kernels; got 24"):
+        _convolve(x, np.ones((3, 3, 2, 24)), method="direct")
