@@ -131,6 +131,23 @@ def make_machine(impl, dtype, rng):
         b = rng.standard_normal((2048, 2048)).astype(dtype)
         c = np.empty_like(a)
         return lambda: np.dot(a, b, out=c), 2.0 * 2048**3, None
+    if impl == "fma":   # the register-blocked tile on L1-resident operands: the core's attainable FMA rate
+        import numba as nb
+
+        from autograder.reference.microkernel import ROWS, VECTORS, aligned_empty, lanes, tile
+
+        width, depth, calls = VECTORS * lanes(np.dtype(dtype).itemsize), 256, 2000
+        a = rng.standard_normal((ROWS, depth)).astype(dtype)
+        b = aligned_empty((depth, width), dtype)
+        b[...] = rng.standard_normal((depth, width))
+        c = aligned_empty((ROWS, width), dtype)
+
+        @nb.njit
+        def loop(a, b, c):
+            for _ in range(calls):
+                tile(a, ROWS, VECTORS, c.ctypes.data, width, a.ctypes.data, depth, 1, b.ctypes.data, width, depth)
+
+        return lambda: loop(a, b, c), 2.0 * ROWS * width * depth * calls, None
     if impl == "memcpy":
         src = rng.standard_normal(64 * 2**20 // np.dtype(dtype).itemsize * 4).astype(dtype)  # 256 MiB
         dst = np.empty_like(src)
@@ -188,7 +205,16 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
     print(json.dumps({"kind": args.kind, "workload": args.workload, "dtype": args.dtype, "impl": args.impl,
                       "threads": args.threads, "median_s": statistics.median(times), "min_s": min(times),
-                      "flops": flops, "bytes": bytes_moved}))
+                      "flops": flops, "bytes": bytes_moved, "blas": blas_kernel()}))
+
+
+def blas_kernel() -> str:
+    """The kernel family numpy's OpenBLAS chose in this process (threadpoolctl's 'architecture'), e.g.
+    'SkylakeX' natively or 'Haswell' under OPENBLAS_CORETYPE=Haswell."""
+    from threadpoolctl import threadpool_info
+
+    found = sorted({str(i.get("architecture")) for i in threadpool_info() if i.get("user_api") == "blas"})
+    return ", ".join(found) or "none"
 
 
 if __name__ == "__main__":

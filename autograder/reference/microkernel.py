@@ -1,19 +1,21 @@
 """A register-blocked matrix micro-kernel for the reference's direct convolutions, in Numba.
 
-``tile(ref, rows, nv, c, ldc, a, a_rs, a_cs, b, ldb, k)`` adds to a tile of ``rows x nv * vector``
-values of ``C`` the product of ``A (rows x k)`` and ``B (k x nv * vector)``:
+:func:`tile` adds to a tile of ``rows x nv`` vectors of ``C`` the product of ``A (rows x K)`` and
+``B (K x nv vectors)``, where ``K`` runs over up to three nested loops with their own strides in ``A``:
 
-    C[r * ldc + v] += sum over t < k of A[r * a_rs + t * a_cs] * B[t * ldb + v]
+    C[r * ldc + v] += sum over (t1, t2, t3) of A[r * a_rs + t1 * s1 + t2 * s2 + t3 * s3] * B[t * ldb + v]
 
-``c``, ``a`` and ``b`` are addresses and every stride counts elements, so one kernel serves the forward
-convolution (rows are output pixels, ``a_rs`` the pixel step) and the kernels' gradient (rows are input
-channels, ``a_rs = 1``). ``ref`` is any array of the operands' dtype; only its type is used, to pick the
-float32 (16 per vector) or float64 (8 per vector) kernel.
+with ``t`` counting the steps in order. ``c``, ``a`` and ``b`` are addresses and every stride counts
+elements, so one kernel serves the forward convolution (rows are output pixels; the loops are kernel
+rows, kernel columns and input channels, ``B`` the kernels) and the kernels' gradient (rows are input
+channels; the loops are output rows and columns, ``B`` is d_out). ``ref`` is any array of the operands'
+dtype; only its type is used, to pick the float32 (16 per vector) or float64 (8 per vector) kernel.
 
 Why not ``np.dot`` or BLAS: the convolutions here have 32 to 128 output channels, and OpenBLAS runs such
 narrow products at 100-140 GFLOP/s on one core of this machine where its large products reach 200; this
-kernel keeps the whole tile in vector registers for the length of ``k`` (``rows * nv`` accumulators,
-each one fused multiply-add per step) and ran the benchmark workloads at 170-190 (``make bench``).
+kernel keeps the whole tile in vector registers for all of ``K`` (``rows * nv`` accumulators, each one
+fused multiply-add per step) and writes it once; it ran the forward benchmark workloads C, D and E at
+190-205 GFLOP/s (``make bench``).
 Numba's own loops cannot hold accumulators in registers, so each kernel is written as LLVM IR through
 :func:`numba.extending.intrinsic`: one loop of vector loads of ``B``, broadcasts of ``A`` and ``llvm.fma``.
 
@@ -30,70 +32,83 @@ from numba.extending import intrinsic
 
 __all__ = ["ROWS", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "tile"]
 
-#: Tile rows and vectors per row: 8 x 2 gave 170-190 GFLOP/s on the benchmark workloads, as did 10 x 2
-#: and 14 x 2; 6 x 2 was 10% slower. 16 accumulators leave registers for B and the broadcasts.
+#: Tile rows and vectors per row: 6, 8, 12 and 14 rows of 2 vectors ran the benchmark workloads within
+#: 5% of each other; 8 x 2 (16 accumulators) leaves registers for B and the broadcasts on AVX-512.
 ROWS = 8
 VECTORS = 2
 
 
-def _emit_tile(builder, rows, nv, fma, vty, c, ldc, a, a_rs, a_cs, b, ldb, k):
-    """Emit at ``builder`` the loop of one ``rows x nv``-vector tile; returns with ``builder`` after it."""
+def _loop(builder, count, a, a_step, carried, body):
+    """Emit ``for t in range(count)`` (``count >= 1``, checked by the caller) around ``body(a, carried)``,
+    which returns the carried values of the next step; ``a`` advances by ``a_step`` elements per step.
+    Returns the carried values after the loop, with ``builder`` positioned after it."""
+    i64 = ir.IntType(64)
+    before = builder.block
+    loop, after = builder.append_basic_block("tile_loop"), builder.append_basic_block("tile_next")
+    builder.branch(loop)
+    builder.position_at_end(loop)
+    t, ap = builder.phi(i64), builder.phi(a.type)
+    phis = [builder.phi(v.type) for v in carried]
+    out = body(ap, phis)
+    t1, ap1 = builder.add(t, ir.Constant(i64, 1)), builder.gep(ap, [a_step])
+    latch = builder.block
+    for phi, first, nxt in [(t, ir.Constant(i64, 0), t1), (ap, a, ap1)] + list(zip(phis, carried, out)):
+        phi.add_incoming(first, before)
+        phi.add_incoming(nxt, latch)
+    builder.cbranch(builder.icmp_signed("<", t1, count), loop, after)
+    builder.position_at_end(after)
+    return out
+
+
+def _emit_tile(builder, rows, nv, fma, vty, accumulate, c, ldc, a, a_rs, b, ldb, n1, s1, n2, s2, n3, s3):
+    """Emit the loops of one ``rows x nv``-vector tile (see :func:`tile`); all counts are >= 1."""
     i64, i32 = ir.IntType(64), ir.IntType(32)
     width = vty.count
     pty, vpty = vty.element.as_pointer(), vty.as_pointer()
     const = lambda v: ir.Constant(i64, v)  # noqa: E731
     cp, ap, bp = (builder.inttoptr(v, pty) for v in (c, a, b))
-    cptr = [[builder.bitcast(builder.gep(cp, [builder.add(builder.mul(ldc, const(r)), const(v * width))]), vpty)
-             for v in range(nv)] for r in range(rows)]
-    start = [[builder.load(p, align=4) for p in row] for row in cptr]
+    cptr = [builder.bitcast(builder.gep(cp, [builder.add(builder.mul(ldc, const(r)), const(v * width))]), vpty)
+            for r in range(rows) for v in range(nv)]
+    zero = ir.Constant(vty, [ir.Constant(vty.element, 0.0)] * width)
+    keep = builder.icmp_signed("!=", accumulate, const(0))
+    start = [builder.select(keep, builder.load(p, align=4), zero) for p in cptr]
     a_off = [builder.mul(a_rs, const(r)) for r in range(rows)]
-    entry = builder.block
-    loop = builder.append_basic_block("tile_loop")
-    done = builder.append_basic_block("tile_done")
-    builder.cbranch(builder.icmp_signed(">", k, const(0)), loop, done)
-
-    builder.position_at_end(loop)
-    t = builder.phi(i64)
-    apt, bpt = builder.phi(pty), builder.phi(pty)
-    acc = [[builder.phi(vty) for _ in range(nv)] for _ in range(rows)]
-    bvec = [builder.load(builder.bitcast(builder.gep(bpt, [const(v * width)]), vpty), align=4) for v in range(nv)]
     undef = ir.Constant(vty, ir.Undefined)
     splat = ir.Constant(ir.VectorType(i32, width), [0] * width)
-    new = []
-    for r in range(rows):
-        s = builder.load(builder.gep(apt, [a_off[r]]))
-        sv = builder.shuffle_vector(builder.insert_element(undef, s, ir.Constant(i32, 0)), undef, splat)
-        new.append([builder.call(fma, [sv, bvec[v], acc[r][v]]) for v in range(nv)])
-    t1 = builder.add(t, const(1))
-    latch = builder.block
-    for phi, first, nxt in [(t, const(0), t1), (apt, ap, builder.gep(apt, [a_cs])), (bpt, bp, builder.gep(bpt, [ldb]))]:
-        phi.add_incoming(first, entry)
-        phi.add_incoming(nxt, latch)
-    for r in range(rows):
-        for v in range(nv):
-            acc[r][v].add_incoming(start[r][v], entry)
-            acc[r][v].add_incoming(new[r][v], latch)
-    builder.cbranch(builder.icmp_signed("<", t1, k), loop, done)
 
-    builder.position_at_end(done)
-    ends = []   # every phi first: LLVM wants them at the top of the block
-    for r in range(rows):
-        for v in range(nv):
-            end = builder.phi(vty)
-            end.add_incoming(start[r][v], entry)
-            end.add_incoming(new[r][v], latch)
-            ends.append((end, cptr[r][v]))
-    for end, p in ends:
-        builder.store(end, p, align=4)
+    def step(apt, carried):   # one k: nv loads of B, rows broadcasts of A, rows * nv fused multiply-adds
+        *acc, bpt = carried
+        bvec = [builder.load(builder.bitcast(builder.gep(bpt, [const(v * width)]), vpty), align=4) for v in range(nv)]
+        new = []
+        for r in range(rows):
+            s = builder.load(builder.gep(apt, [a_off[r]]))
+            sv = builder.shuffle_vector(builder.insert_element(undef, s, ir.Constant(i32, 0)), undef, splat)
+            new += [builder.call(fma, [sv, bvec[v], acc[r * nv + v]]) for v in range(nv)]
+        return new + [builder.gep(bpt, [ldb])]
+
+    def middle(apt, carried):
+        return _loop(builder, n3, apt, s3, carried, step)
+
+    def outer(apt, carried):
+        return _loop(builder, n2, apt, s2, carried, middle)
+
+    *end, _ = _loop(builder, n1, ap, s1, start + [bp], outer)
+    for v, p in zip(end, cptr):
+        builder.store(v, p, align=4)
 
 
 @intrinsic
-def tile(typingctx, ref, rows, nv, c, ldc, a, a_rs, a_cs, b, ldb, k):
-    """``C (rows x nv vectors) += A (rows x k) @ B (k x nv vectors)``; ``1 <= rows <= ROWS``, ``nv`` 1 or 2
-    (any other shape does nothing). One loop per shape, chosen by a switch."""
+def tile(typingctx, ref, rows, nv, accumulate, c, ldc, a, a_rs, b, ldb, n1, s1, n2, s2, n3, s3):
+    """One tile of ``C (rows x nv vectors) (+)= A (rows x K) @ B (K x nv vectors)``, ``K = n1 * n2 * n3``.
+
+    Column ``t = (t1, t2, t3)`` of ``A`` row ``r`` is ``a[r * a_rs + t1 * s1 + t2 * s2 + t3 * s3]``; row ``t``
+    of ``B`` is ``b[t * ldb :]``. ``accumulate`` 0 starts from zeros instead of ``C``. ``1 <= rows <= ROWS``
+    and ``nv`` 1 or 2; any other shape, or a count below 1, does nothing. One loop nest per shape, chosen
+    by a switch.
+    """
     if not isinstance(ref, types.Array) or ref.dtype not in (types.float32, types.float64):
         return None
-    sig = types.void(ref, rows, nv, c, ldc, a, a_rs, a_cs, b, ldb, k)
+    sig = types.void(ref, rows, nv, accumulate, c, ldc, a, a_rs, b, ldb, n1, s1, n2, s2, n3, s3)
     double = ref.dtype == types.float64
 
     def codegen(context, builder, sig, args):
@@ -102,8 +117,13 @@ def tile(typingctx, ref, rows, nv, c, ldc, a, a_rs, a_cs, b, ldb, k):
         fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty, vty, vty]),
                                              f"llvm.fma.v{width}{'f64' if double else 'f32'}")
         rows, nv, *ops = (context.cast(builder, v, t, types.int64) for v, t in zip(args[1:], sig.args[1:]))
+        n1, n2, n3 = ops[7], ops[9], ops[11]
         i64 = ir.IntType(64)
-        shape = builder.add(builder.mul(nv, ir.Constant(i64, ROWS + 1)), rows)
+        positive = builder.and_(builder.and_(builder.icmp_signed(">", n1, ir.Constant(i64, 0)),
+                                             builder.icmp_signed(">", n2, ir.Constant(i64, 0))),
+                                builder.icmp_signed(">", n3, ir.Constant(i64, 0)))
+        shape = builder.select(positive, builder.add(builder.mul(nv, ir.Constant(i64, ROWS + 1)), rows),
+                               ir.Constant(i64, 0))
         after = builder.append_basic_block("tile_end")
         switch = builder.switch(shape, after)
         for v in range(1, VECTORS + 1):
