@@ -139,7 +139,7 @@ def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="vali
     # cell's shares; the max, when the windows tile the image, window by window; overlapping or spaced max
     # windows scatter into zeros.
     tiles = mode == "max" and kshape == stride
-    dx = np.zeros_like(x) if mode == "max" and not tiles else np.empty_like(x)
+    dx = np.zeros_like(x) if mode == "max" and not tiles else aligned_empty(x.shape, x.dtype)
     if tiles:
         covered_h, covered_w = gh.out * stride[0] - gh.before, gw.out * stride[1] - gw.before
         dx[:, covered_h:] = 0
@@ -158,6 +158,8 @@ def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="vali
 
         def work(b0, b1):
             ring = np.empty((-(-kshape[0] // stride[0]), x.shape[2], c), dtype=x.dtype)   # ceil(kh / sh) rows
-            cores.pool_avg_backward_gather(d, dx, ring, inv_h, inv_w, b0, b1, *kshape, *stride, gh.before, gw.before)
+            row = np.empty(x.shape[2] * c, dtype=x.dtype)
+            cores.pool_avg_backward_gather(d, dx, ring, row, inv_h, inv_w, b0, b1, *kshape, *stride,
+                                           gh.before, gw.before)
     map_batch(m, work)
     return dx

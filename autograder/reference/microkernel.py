@@ -30,7 +30,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["ROWS", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "tile"]
+__all__ = ["ROWS", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "store_fence", "stream", "tile"]
 
 #: Tile rows and vectors per row: 6, 8, 12 and 14 rows of 2 vectors ran the benchmark workloads within
 #: 5% of each other; 8 x 2 (16 accumulators) leaves registers for B and the broadcasts on AVX-512.
@@ -162,3 +162,64 @@ def aligned_copy(a: np.ndarray) -> np.ndarray:
     out = aligned_empty(a.shape, a.dtype)
     out[...] = a
     return out
+
+
+@intrinsic
+def stream(typingctx, ref, dst, src, count):
+    """Copy ``count`` values from address ``src`` to address ``dst`` (``ref``'s dtype), the whole 64-byte
+    lines of ``dst`` with non-temporal stores: they go to memory without first reading the lines into the
+    cache, which an ordinary store must do. For results written once and not read again soon, that saves
+    a third of the memory traffic. Call :func:`store_fence` before another thread reads ``dst``."""
+    if not isinstance(ref, types.Array) or ref.dtype not in (types.float32, types.float64):
+        return None
+    sig = types.void(ref, dst, src, count)
+    double = ref.dtype == types.float64
+
+    def codegen(context, builder, sig, args):
+        i64 = ir.IntType(64)
+        fty = ir.DoubleType() if double else ir.FloatType()
+        item, width = (8, 8) if double else (4, 16)
+        vty = ir.VectorType(fty, width)
+        dst, src, count = (context.cast(builder, v, t, types.int64) for v, t in zip(args[1:], sig.args[1:]))
+        const = lambda v: ir.Constant(i64, v)  # noqa: E731
+        # head: values before dst's first 64-byte boundary (or all of them), copied one by one
+        head = builder.select(builder.icmp_signed("<", count, const(0)), const(0), count)
+        to_line = builder.udiv(builder.and_(builder.sub(const(0), dst), const(63)), const(item))
+        head = builder.select(builder.icmp_unsigned("<", to_line, head), to_line, head)
+        lines = builder.udiv(builder.sub(builder.select(builder.icmp_signed("<", count, const(0)), const(0), count),
+                                         head), const(width))
+        pty = fty.as_pointer()
+        dp, sp = builder.inttoptr(dst, pty), builder.inttoptr(src, pty)
+        nt = builder.module.add_metadata([ir.Constant(ir.IntType(32), 1)])
+
+        def scalar_copy(start, n):
+            with cgutils.for_range(builder, n) as loop:
+                t = builder.add(start, loop.index)
+                builder.store(builder.load(builder.gep(sp, [t])), builder.gep(dp, [t]))
+
+        scalar_copy(const(0), head)
+        with cgutils.for_range(builder, lines) as loop:
+            t = builder.add(head, builder.mul(loop.index, const(width)))
+            v = builder.load(builder.bitcast(builder.gep(sp, [t]), vty.as_pointer()), align=item)
+            store = builder.store(v, builder.bitcast(builder.gep(dp, [t]), vty.as_pointer()), align=64)
+            store.set_metadata("nontemporal", nt)
+        done = builder.add(head, builder.mul(lines, const(width)))
+        total = builder.select(builder.icmp_signed("<", count, const(0)), const(0), count)
+        scalar_copy(done, builder.sub(total, done))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def store_fence(typingctx):
+    """``sfence``: the non-temporal stores of :func:`stream` become visible to other threads before any
+    later store (x86 orders them with nothing else)."""
+    sig = types.void()
+
+    def codegen(context, builder, sig, args):
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), []), "llvm.x86.sse.sfence")
+        builder.call(fn, [])
+        return context.get_dummy_value()
+
+    return sig, codegen
