@@ -141,13 +141,12 @@ def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="vali
     tiles = mode == "max" and kshape == stride
     dx = np.zeros_like(x) if mode == "max" and not tiles else aligned_empty(x.shape, x.dtype)
     if tiles:
-        covered_h, covered_w = gh.out * stride[0] - gh.before, gw.out * stride[1] - gw.before
-        dx[:, covered_h:] = 0
-        dx[:, :, covered_w:] = 0
+        dx[:, gh.out * stride[0] - gh.before:] = 0   # rows past the last window
 
         def work(b0, b1):
             best, done = np.empty(c, dtype=x.dtype), np.empty(c, dtype=x.dtype)
-            cores.pool_max_backward_tiles(x, d, dx, best, done, b0, b1, *kshape, gh.before, gw.before)
+            band = np.empty((kshape[0], x.shape[2], c), dtype=x.dtype)
+            cores.pool_max_backward_tiles(x, d, dx, band, best, done, b0, b1, *kshape, gh.before, gw.before)
     elif mode == "max":
         def work(b0, b1):
             arg = np.empty(c, dtype=np.int64)

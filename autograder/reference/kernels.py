@@ -406,7 +406,7 @@ def pool_max_backward(x, d, dx, arg, b0, b1, kh, kw, sh, sw, pt, pl):
 
 
 @nb.njit(**_JIT)
-def pool_max_backward_tiles(x, d, dx, best, done, b0, b1, kh, kw, pt, pl):
+def pool_max_backward_tiles(x, d, dx, band, best, done, b0, b1, kh, kw, pt, pl):
     """:func:`pool_max_backward` for windows that tile the image (stride = window): each window writes every
     one of its cells, the gradient to its first maximum and zeros elsewhere, so ``dx`` needs no zeroing
     first and is written once. Branch-free selects over the channels let LLVM vectorise both passes.
@@ -416,8 +416,10 @@ def pool_max_backward_tiles(x, d, dx, best, done, b0, b1, kh, kw, pt, pl):
     x : ndarray, shape (m, h, w, c)
     d : ndarray, shape (m, oh, ow, c)
     dx : ndarray, shape (m, h, w, c)
-        Cells of images ``b0 .. b1-1`` that some window covers are written; the caller zeroes the rest
-        (rows and columns past the last window).
+        The rows of images ``b0 .. b1-1`` that some window covers are written whole (zeros in the
+        columns past the last window); the caller zeroes the rows past the last window.
+    band : ndarray, shape (kh, w, c), ``x``'s dtype
+        Scratch for one row of windows.
     best, done : ndarray, shape (c,)
         Scratch, ``x``'s dtype: each channel's maximum, and whether it has been given its gradient.
     """
@@ -425,7 +427,10 @@ def pool_max_backward_tiles(x, d, dx, best, done, b0, b1, kh, kw, pt, pl):
     _, oh, ow, _ = d.shape
     xf = x.reshape(x.size)
     df = d.reshape(d.size)
-    dxf = dx.reshape(dx.size)
+    bandf = band.reshape(band.size)
+    bandf[:] = 0.0   # the columns past the last window stay zero
+    row = w * c
+    item = dx.itemsize
     for b in range(b0, b1):
         for oy in range(oh):
             ya = max(oy * kh - pt, 0)
@@ -447,10 +452,15 @@ def pool_max_backward_tiles(x, d, dx, best, done, b0, b1, kh, kw, pt, pl):
                 for y in range(ya, yb):
                     for xx in range(xa, xb):
                         src = ((b * h + y) * w + xx) * c
+                        dst = ((y - ya) * w + xx) * c
                         for t in range(c):
                             hit = (xf[_u(src + t)] == best[_u(t)]) & (done[_u(t)] == 0.0)   # no branch
-                            dxf[_u(src + t)] = df[_u(g + t)] if hit else 0.0
+                            bandf[_u(dst + t)] = df[_u(g + t)] if hit else 0.0
                             done[_u(t)] = 1.0 if hit else done[_u(t)]
+            for y in range(ya, yb):
+                mk.stream(dx, dx.ctypes.data + _u((b * h + y) * row * item),
+                          band.ctypes.data + _u((y - ya) * row * item), row)
+    mk.store_fence()
 
 
 @nb.njit(**_JIT)
