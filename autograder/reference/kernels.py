@@ -551,53 +551,35 @@ def pool_avg_backward_gather(d, dx, ring, row, inv_h, inv_w, b0, b1, kh, kw, sh,
 
 
 @nb.njit(**_JIT)
-def pool_max(x, out, b0, b1, kh, kw, sh, sw, pt, pl):
+def pool_max(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl):
     """Max pooling; cells in the padding never win.
 
     Parameters
     ----------
     x : ndarray, shape (m, h, w, c)
     out : ndarray, shape (m, oh, ow, c)
-        Images ``b0 .. b1-1`` are written.
+        Images ``b0 .. b1-1`` are written, a row at a time from ``row`` with non-temporal stores.
+    row : ndarray, shape (ow * c,), ``x``'s dtype
+        Scratch for one output row.
+
+    Each window's maximum is kept in vector registers over the whole window (:func:`.microkernel.window_max`).
     """
-    _, h, w, c = x.shape
-    _, oh, ow, _ = out.shape
-    xf = x.reshape(x.size)
-    outf = out.reshape(out.size)
-    for b in range(b0, b1):
-        for oy in range(oh):
-            ya = max(oy * sh - pt, 0)
-            yb = min(oy * sh - pt + kh, h)
-            for ox in range(ow):
-                xa = max(ox * sw - pl, 0)
-                xb = min(ox * sw - pl + kw, w)
-                dst = ((b * oh + oy) * ow + ox) * c
-                src = ((b * h + ya) * w + xa) * c
-                for t in range(c):
-                    outf[_u(dst + t)] = xf[_u(src + t)]
-                for y in range(ya, yb):
-                    for xx in range(xa, xb):
-                        src = ((b * h + y) * w + xx) * c
-                        for t in range(c):
-                            v = xf[_u(src + t)]
-                            if v > outf[_u(dst + t)]:
-                                outf[_u(dst + t)] = v
+    _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, True)
 
 
 @nb.njit(**_JIT)
-def pool_avg(x, out, b0, b1, kh, kw, sh, sw, pt, pl):
-    """Average pooling over the cells of each window inside the image (padding is not counted).
+def pool_avg(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl):
+    """Average pooling over the cells of each window inside the image (padding is not counted); as
+    :func:`pool_max`, with :func:`.microkernel.window_mean`."""
+    _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, False)
 
-    Parameters
-    ----------
-    x : ndarray, shape (m, h, w, c)
-    out : ndarray, shape (m, oh, ow, c)
-        Images ``b0 .. b1-1`` are written.
-    """
+
+@nb.njit(**_JIT, inline="always")
+def _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, maximum):
     _, h, w, c = x.shape
     _, oh, ow, _ = out.shape
-    xf = x.reshape(x.size)
-    outf = out.reshape(out.size)
+    item = out.itemsize
+    xp, rp = x.ctypes.data, row.ctypes.data
     for b in range(b0, b1):
         for oy in range(oh):
             ya = max(oy * sh - pt, 0)
@@ -605,17 +587,14 @@ def pool_avg(x, out, b0, b1, kh, kw, sh, sw, pt, pl):
             for ox in range(ow):
                 xa = max(ox * sw - pl, 0)
                 xb = min(ox * sw - pl + kw, w)
-                dst = ((b * oh + oy) * ow + ox) * c
-                for t in range(c):
-                    outf[_u(dst + t)] = 0.0
-                for y in range(ya, yb):
-                    for xx in range(xa, xb):
-                        src = ((b * h + y) * w + xx) * c
-                        for t in range(c):
-                            outf[_u(dst + t)] += xf[_u(src + t)]
-                scale = 1.0 / ((yb - ya) * (xb - xa))
-                for t in range(c):
-                    outf[_u(dst + t)] *= scale
+                src = xp + _u(((b * h + ya) * w + xa) * c * item)
+                if maximum:
+                    mk.window_max(x, rp + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c, 0.0)
+                else:
+                    mk.window_mean(x, rp + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c,
+                                   1.0 / ((yb - ya) * (xb - xa)))
+            mk.stream(out, out.ctypes.data + _u((b * oh + oy) * ow * c * item), rp, ow * c)
+    mk.store_fence()
 
 
 @nb.njit(**_JIT)

@@ -30,7 +30,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["ROWS", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "store_fence", "stream", "tile"]
+__all__ = ["ROWS", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "store_fence", "stream", "tile", "window_max",
+           "window_mean"]
 
 #: Tile rows and vectors per row: 6, 8, 12 and 14 rows of 2 vectors ran the benchmark workloads within
 #: 5% of each other; 8 x 2 (16 accumulators) leaves registers for B and the broadcasts on AVX-512.
@@ -223,3 +224,68 @@ def store_fence(typingctx):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+def _window(maximum: bool):
+    @intrinsic
+    def reduce(typingctx, ref, dst, src, row_step, nh, nw, c, scale):
+        if not isinstance(ref, types.Array) or ref.dtype not in (types.float32, types.float64):
+            return None
+        sig = types.void(ref, dst, src, row_step, nh, nw, c, scale)
+        double = ref.dtype == types.float64
+
+        def codegen(context, builder, sig, args):
+            i64 = ir.IntType(64)
+            fty = ir.DoubleType() if double else ir.FloatType()
+            width = 8 if double else 16
+            dst, src, row_step, nh, nw, c = (context.cast(builder, v, t, types.int64)
+                                             for v, t in zip(args[1:7], sig.args[1:7]))
+            scale = context.cast(builder, args[7], sig.args[7], ref.dtype)
+            pty = fty.as_pointer()
+            dp, sp = builder.inttoptr(dst, pty), builder.inttoptr(src, pty)
+            vectors = builder.udiv(c, ir.Constant(i64, width))
+            done = builder.mul(vectors, ir.Constant(i64, width))
+            # whole vectors of channels, then the channels left over one by one
+            for ty, count, first, step in [(ir.VectorType(fty, width), vectors, ir.Constant(i64, 0), width),
+                                           (fty, builder.sub(c, done), done, 1)]:
+                acc = cgutils.alloca_once(builder, ty)   # promoted to a register by LLVM
+                scalar = ty == fty
+                splat = scale
+                if not scalar:
+                    splat = ir.Constant(ty, ir.Undefined)
+                    for lane in range(width):
+                        splat = builder.insert_element(splat, scale, ir.Constant(ir.IntType(32), lane))
+
+                def at(offset, ty=ty, scalar=scalar):
+                    p = builder.gep(sp, [offset])
+                    return p if scalar else builder.bitcast(p, ty.as_pointer())
+
+                with cgutils.for_range(builder, count) as chunk:
+                    off = builder.add(first, builder.mul(chunk.index, ir.Constant(i64, step)))
+                    builder.store(builder.load(at(off), align=4) if maximum else ir.Constant(ty, None), acc)
+                    with cgutils.for_range(builder, nh) as i:
+                        row = builder.add(off, builder.mul(i.index, row_step))
+                        with cgutils.for_range(builder, nw) as j:
+                            v = builder.load(at(builder.add(row, builder.mul(j.index, c))), align=4)
+                            a = builder.load(acc)
+                            if maximum:
+                                builder.store(builder.select(builder.fcmp_ordered(">", v, a), v, a), acc)
+                            else:
+                                builder.store(builder.fadd(a, v), acc)
+                    out = builder.load(acc) if maximum else builder.fmul(builder.load(acc), splat)
+                    p = builder.gep(dp, [off])
+                    builder.store(out, p if scalar else builder.bitcast(p, ty.as_pointer()), align=4)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return reduce
+
+
+#: ``window_max(ref, dst, src, row_step, nh, nw, c, scale)``: for each of ``c`` channels, the maximum over
+#: an ``nh x nw`` window of pixels (``src`` its first, ``row_step`` values between its rows, ``c`` between
+#: its columns), written to ``dst``; ``scale`` is ignored. The maximum is the first value, replaced by any
+#: greater one, as in :func:`.kernels.pool_max`. ``window_mean`` writes ``scale`` times the window's sum.
+#: The running value of each vector of channels stays in a register over the whole window.
+window_max = _window(True)
+window_mean = _window(False)

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import kernels as cores
 from .convolution import plan_2d
+from .microkernel import aligned_empty
 from .threads import map_batch
 from .validate import as_images, pair, padding_pairs
 
@@ -48,11 +49,12 @@ def pool(images, kernel_shape, stride, mode="max", padding="valid"):
     """
     x, kshape, stride, gh, gw = pooling_args("pool", images, kernel_shape, stride, mode, padding)
     m, c = x.shape[0], x.shape[3]
-    out = np.empty((m, gh.out, gw.out, c), dtype=x.dtype)
+    out = aligned_empty((m, gh.out, gw.out, c), x.dtype)
     if out.size == 0:
         return out
     core = cores.pool_max if mode == "max" else cores.pool_avg
-    map_batch(m, lambda b0, b1: core(x, out, b0, b1, *kshape, *stride, gh.before, gw.before))
+    map_batch(m, lambda b0, b1: core(x, out, np.empty(gw.out * c, dtype=x.dtype), b0, b1, *kshape, *stride,
+                                     gh.before, gw.before))
     return out
 
 
