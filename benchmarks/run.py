@@ -34,18 +34,27 @@ VERBOSE = True
 
 TARGETS = {
     "numpy": 1.5,        # reference >= 1.5x the numpy baseline, every conv workload, both dtypes
-    "torch": 0.8,        # >= 0.8x torch float32 on C, D, E
+    "torch": 1.0,        # >= torch (oneDNN) float32 on C, D, E, with OpenBLAS's native kernels (issue 17)
+    "torch_haswell": 0.8,    # >= 0.8x torch float32 on C, D, E under OPENBLAS_CORETYPE=Haswell (issue 17)
+    "torch_f64": 2.0,    # float64 >= 2x torch on every workload (issue 17)
     "gemm": 0.6,         # >= 60% of single-thread GEMM rate on C, D, both dtypes
-    "memcpy": 0.6,       # pooling >= 60% of memcpy bandwidth
+    "memcpy": 0.8,       # pooling >= 80% of memcpy bandwidth (issue 17)
     "torch_backward": 0.7,   # convolve_backward float32 >= 0.7x torch's convolution_backward (issue 15)
     "memcpy_backward": 0.5,  # pool_backward >= 50% of memcpy bandwidth (issue 15)
 }
 
 
-def measure_once(kind, workload, dtype, impl, threads=1, repeats=7) -> dict:
+def measure_once(kind, workload, dtype, impl, threads=1, blas_env=None, repeats=7) -> dict:
+    """One fresh process of ``timer.py``; ``blas_env`` maps OpenBLAS variables to a value, or to None to
+    unset them, for this process only."""
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         env[var] = str(threads)
+    for var, value in (blas_env or {}).items():
+        if value is None:
+            env.pop(var, None)
+        else:
+            env[var] = value
     cmd = [sys.executable, str(HERE / "timer.py"), kind, workload, dtype, impl, "--threads", str(threads),
            "--repeats", str(repeats)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
@@ -93,26 +102,129 @@ def mark(ok: bool) -> str:
     return "yes" if ok else "**NO**"
 
 
+BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def haswell_here() -> bool:
+    """Whether this environment pins OpenBLAS to its Haswell (AVX2) kernels, as this workplace does on
+    AVX-512 machines whose older OpenBLAS builds misbehave."""
+    return os.environ.get("OPENBLAS_CORETYPE", "").lower() == "haswell"
+
+
+def torch_target(name: str, dtype: str) -> float | None:
+    """The ratio to torch a workload must reach under this environment's BLAS setting (None: no target)."""
+    if dtype == "float64":
+        return TARGETS["torch_f64"]
+    if name in "CDE":
+        return TARGETS["torch_haswell"] if haswell_here() else TARGETS["torch"]
+    return None
+
+
+def other_blas_setting() -> tuple[str, dict, float]:
+    """The BLAS setting the main tables do not use: native when this environment pins Haswell, else
+    Haswell (the workplace's setting); with its label and its torch target for C, D, E float32."""
+    if haswell_here():
+        return ("OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (native kernels)", dict.fromkeys(BLAS_VARS),
+                TARGETS["torch"])
+    return "OPENBLAS_CORETYPE=Haswell", {"OPENBLAS_CORETYPE": "Haswell"}, TARGETS["torch_haswell"]
+
+
+def env_blas_setting() -> str:
+    found = [f"{v}={os.environ[v]}" for v in BLAS_VARS if v in os.environ]
+    return ", ".join(found) if found else "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"
+
+
+def run_blas_settings(repeats: int, rounds: int, have_torch: bool) -> tuple[list[str], list[str]]:
+    """GEMM and the float32 convolutions under this environment's BLAS setting and the other one, each
+    figure with the kernel family OpenBLAS reported in that process (threadpoolctl)."""
+    label, other, want = other_blas_setting()
+    lines = [
+        "",
+        "## The BLAS setting (float32, 1 thread)",
+        "",
+        f"The tables above ran as this environment sets OpenBLAS ({env_blas_setting()}). Here the same figures "
+        f"also run with {label}, for these commands only; each cell names the OpenBLAS kernel family that "
+        "process used (threadpoolctl's `architecture`). torch (oneDNN) ran as the environment is.",
+        "",
+        f"| figure | as the environment is | {label} | ref vs torch there |",
+        "|---|---|---|---|",
+    ]
+    misses = []
+    items = [("GEMM 2048x2048", ("machine", "gemm", "float32", "gemm"), None)]
+    items += [(f"convolve {n}", ("conv", n, "float32", "reference"), n) for n in "CDE"]
+    items += [(f"convolve_backward {n}", ("conv_backward", n, "float32", "reference"), None) for n in "CE"]
+    for title, args, workload in items:
+        specs = {f"{title} env": args + (1, None), f"{title} other": args + (1, other)}
+        if workload and have_torch:
+            specs[f"{title} torch"] = ("conv", workload, "float32", "torch")
+        res = measure_rounds(specs, rounds, repeats)
+        here, there = res[f"{title} env"], res[f"{title} other"]
+        cell = "–"
+        if workload and have_torch:
+            r = ratio(res[f"{title} torch"], there)
+            cell = f"{r:.2f}x {mark(r >= want)}"
+            if r < want:
+                misses.append(f"{title} float32 with {label}: {r:.2f}x torch (target {want}x)")
+        lines.append(f"| {title} | {gflops(here):.1f} GFLOP/s ({here['blas']}) | {gflops(there):.1f} GFLOP/s "
+                     f"({there['blas']}) | {cell} |")
+    return lines, misses
+
+
+def machine_peak(fma32: float) -> list[str]:
+    """The machine's peak (cores x FMA width x clock) beside the FMA rate the tile reached."""
+    flags, mhz = set(), None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+            if line.startswith("cpu MHz") and mhz is None:
+                mhz = float(line.split(":", 1)[1])
+    except (OSError, ValueError):
+        pass
+    lanes = 16 if "avx512f" in flags else 8 if "fma" in flags else 4
+    cores = os.cpu_count() or 1
+    if mhz is None:
+        return [f"- Peak: clock unknown; the tile's FMA loop reached {fma32:.0f} GFLOP/s float32 on one core."]
+    nominal = 2 * 2 * lanes * mhz / 1e3    # 2 flops per FMA, 2 FMA units
+    return [
+        f"- Peak (cores x FMA width x clock): {cores} cores x {lanes} float32 lanes x 2 flops per FMA x 2 FMA "
+        f"units (assumed) x {mhz / 1e3:.2f} GHz (nominal, /proc/cpuinfo) = {nominal:.0f} GFLOP/s per core, "
+        f"{nominal * cores:.0f} for the machine.",
+        f"- The reference's tile on L1-resident operands reached {fma32:.0f} GFLOP/s on one core, "
+        f"{fma32 / nominal:.2f}x that nominal peak: under load the core runs at about "
+        f"{fma32 / (4 * lanes):.1f} GHz (turbo), so the measured rate is the peak the ratios below are read against.",
+    ]
+
+
 def run_full(repeats: int, rounds: int, cores: int, have_torch: bool) -> tuple[list[str], list[str]]:
     lines, misses = [], []
     limits = measure_rounds({"gemm float32": ("machine", "gemm", "float32", "gemm"),
                              "gemm float64": ("machine", "gemm", "float64", "gemm"),
+                             "fma float32": ("machine", "fma", "float32", "fma"),
+                             "fma float64": ("machine", "fma", "float64", "fma"),
                              "memcpy": ("machine", "memcpy", "float32", "memcpy")}, rounds, repeats)
     gemm = {d: gflops(limits[f"gemm {d}"]) for d in DTYPES}
+    fma = {d: gflops(limits[f"fma {d}"]) for d in DTYPES}
     copy = limits["memcpy"]
     lines += [
         "## Machine limits (single thread)",
         "",
         "| measurement | float32 | float64 |",
         "|---|---|---|",
-        f"| GEMM `np.dot` 2048x2048 | {gemm['float32']:.1f} GFLOP/s | {gemm['float64']:.1f} GFLOP/s |",
+        f"| GEMM `np.dot` 2048x2048 ({limits['gemm float32']['blas']} kernels) | {gemm['float32']:.1f} GFLOP/s "
+        f"| {gemm['float64']:.1f} GFLOP/s |",
+        f"| the reference's 8x2-vector tile, L1-resident (`machine fma`) | {fma['float32']:.1f} GFLOP/s "
+        f"| {fma['float64']:.1f} GFLOP/s |",
         f"| memcpy `np.copyto` 256 MiB (read + write) | {gbs(copy):.1f} GB/s | |",
+        "",
+        *machine_peak(fma["float32"]),
         "",
         "## Convolution (GFLOP/s; ratios are medians over the rounds of same-round ratios)",
         "",
         "| workload | dtype | reference 1 thread | reference "
-        f"{cores} threads | numpy baseline | torch 1 thread | ref vs numpy (>= 1.5x) | ref vs torch (>= 0.8x) "
-        "| ref / GEMM rate (>= 60%) |",
+        f"{cores} threads | numpy baseline | torch 1 thread | ref vs numpy (>= 1.5x) | ref vs torch "
+        f"(float32 C, D, E >= {TARGETS['torch_haswell'] if haswell_here() else TARGETS['torch']}x; "
+        f"float64 >= {TARGETS['torch_f64']}x) | ref / GEMM rate (>= 60%) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, wl in CONV.items():
@@ -120,7 +232,7 @@ def run_full(repeats: int, rounds: int, cores: int, have_torch: bool) -> tuple[l
             specs = {f"{name} {dtype} reference": ("conv", name, dtype, "reference"),
                      f"{name} {dtype} reference x{cores}": ("conv", name, dtype, "reference", cores),
                      f"{name} {dtype} numpy": ("conv", name, dtype, "numpy")}
-            if have_torch and dtype == "float32":
+            if have_torch:
                 specs[f"{name} {dtype} torch"] = ("conv", name, dtype, "torch")
             res = list(measure_rounds(specs, rounds, repeats).values())
             ref, ref_all, base = res[:3]
@@ -129,28 +241,28 @@ def run_full(repeats: int, rounds: int, cores: int, have_torch: bool) -> tuple[l
             r_torch = ratio(torch, ref) if torch else None
             r_gemm = gflops(ref) / gemm[dtype]
             cells = [f"{name}: {wl.describe()}", dtype, f"{gflops(ref):.1f}", f"{gflops(ref_all):.1f}",
-                     f"{gflops(base):.1f}",
-                     f"{gflops(torch):.1f}" if torch else ("not installed" if dtype == "float32" else "–"),
+                     f"{gflops(base):.1f}", f"{gflops(torch):.1f}" if torch else "not installed",
                      f"{r_numpy:.2f}x {mark(r_numpy >= TARGETS['numpy'])}"]
+            want = torch_target(name, dtype)
             if r_torch is None:
                 cells.append("–")
-            elif name in "CDE":
-                cells.append(f"{r_torch:.2f}x {mark(r_torch >= TARGETS['torch'])}")
+            elif want is not None:
+                cells.append(f"{r_torch:.2f}x {mark(r_torch >= want)}")
+                if r_torch < want:
+                    misses.append(f"{name} {dtype}: {r_torch:.2f}x torch (target {want}x)")
             else:
                 cells.append(f"{r_torch:.2f}x")
             cells.append(f"{r_gemm:.0%} {mark(r_gemm >= TARGETS['gemm'])}" if name in "CD" else f"{r_gemm:.0%}")
             lines.append("| " + " | ".join(cells) + " |")
             if r_numpy < TARGETS["numpy"]:
                 misses.append(f"{name} {dtype}: {r_numpy:.2f}x the numpy baseline (target 1.5x)")
-            if r_torch is not None and name in "CDE" and r_torch < TARGETS["torch"]:
-                misses.append(f"{name} {dtype}: {r_torch:.2f}x torch (target 0.8x)")
             if name in "CD" and r_gemm < TARGETS["gemm"]:
                 misses.append(f"{name} {dtype}: {r_gemm:.0%} of the GEMM rate (target 60%)")
     lines += [
         "",
         "## Pooling (float32; bytes = input read once + output written; GB/s)",
         "",
-        f"| workload | reference 1 thread | reference {cores} threads | vs memcpy (>= 60%) |",
+        f"| workload | reference 1 thread | reference {cores} threads | vs memcpy (>= {TARGETS['memcpy']:.0%}) |",
         "|---|---|---|---|",
     ]
     for name, wl in POOL.items():
@@ -162,9 +274,10 @@ def run_full(repeats: int, rounds: int, cores: int, have_torch: bool) -> tuple[l
         r = statistics.median((ref["bytes"] / tp) / (mem["bytes"] / tm) for tp, tm in zip(ref["rounds"], mem["rounds"]))
         lines.append(f"| {wl.describe()} | {gbs(ref):.1f} | {gbs(ref_all):.1f} | {r:.0%} {mark(r >= TARGETS['memcpy'])} |")
         if r < TARGETS["memcpy"]:
-            misses.append(f"pool {name}: {r:.0%} of memcpy bandwidth (target 60%)")
+            misses.append(f"pool {name}: {r:.0%} of memcpy bandwidth (target {TARGETS['memcpy']:.0%})")
     backward_lines, backward_misses = run_backward(repeats, rounds, have_torch, copy)
-    return lines + backward_lines, misses + backward_misses
+    blas_lines, blas_misses = run_blas_settings(repeats, rounds, have_torch)
+    return lines + backward_lines + blas_lines, misses + backward_misses + blas_misses
 
 
 def run_backward(repeats: int, rounds: int, have_torch: bool, copy: dict | None = None) -> tuple[list[str], list[str]]:
@@ -266,6 +379,7 @@ def main() -> int:
     ap.add_argument("--output", default=str(ROOT / "docs" / "performance.md"), help="markdown file to write")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--backward", action="store_true", help="only the backward pass's tables (printed, not written)")
+    ap.add_argument("--blas", action="store_true", help="only the BLAS-setting table (printed, not written)")
     args = ap.parse_args()
     if args.quick:
         global VERBOSE
@@ -274,8 +388,9 @@ def main() -> int:
         return 0
     cores = os.cpu_count() or 1
     have_torch = importlib.util.find_spec("torch") is not None
-    if args.backward:
-        lines, misses = run_backward(args.repeats or 7, args.rounds, have_torch)
+    if args.backward or args.blas:
+        run = run_backward if args.backward else run_blas_settings
+        lines, misses = run(args.repeats or 7, args.rounds, have_torch)
         print(versions())
         print("\n".join(lines + ["", "Targets missed:"] + [f"- {m}" for m in misses or ["none"]]))
         return 0
@@ -301,18 +416,21 @@ def main() -> int:
         "",
         "## Reading these numbers",
         "",
-        "- The machine is shared: the same command has given the reference 72-100 GFLOP/s on E float32 and",
-        "  pooling 45-76% of memcpy on different runs of one session, while each run's rounds agreed within",
-        "  about 10%. Compare ratios within one run; rerun `make bench` before drawing conclusions.",
-        "- Convolutions with stride 1 and at least 16 channels (C, E) are `kh * kw` matrix products over shifted",
-        "  views of the zero-padded input, accumulated in a cache-sized block (no im2col); the others (B, D)",
-        "  copy the windows of 512 output positions into an L2-sized block (im2col) and make one product.",
-        "  Either way the work is BLAS `gemm`, so the reference runs close to the GEMM rate on C and D.",
-        "- PyTorch's oneDNN runs a direct AVX-512 convolution that can exceed this machine's single-thread",
-        "  OpenBLAS GEMM rate (torch float32 C reached 1.2-1.4x it): 0.8x torch then asks for more than",
-        "  BLAS gives, which is where the reference misses that target.",
-        "- B has 3 input channels: the windows are 27 numbers, the copy dominates, and OpenBLAS runs a",
-        "  27-deep product below its peak.",
+        "- The machine is shared: the same command has given pooling 69-82% of memcpy on different runs of",
+        "  one session, while each run's rounds agreed within about 10%. Compare ratios within one run; rerun",
+        "  `make bench` before drawing conclusions.",
+        "- Filter banks with a multiple of 16 (float32) or 8 (float64) kernels and at least 8 channels (C, D,",
+        "  E) run the reference's own register-blocked tile (`autograder/reference/microkernel.py`): 8 output",
+        "  pixels by 32 channels held in 16 AVX-512 registers over every tap and input channel, written once;",
+        "  the kernels' gradient uses the same tile with input channels as rows. BLAS is not involved, so the",
+        "  BLAS setting hardly moves them (the section above). B (3 channels) and the other banks keep im2col",
+        "  or shifted matrix products with OpenBLAS's `gemm`.",
+        "- PyTorch's oneDNN runs a direct AVX-512 convolution near the core's measured FMA rate; the tile",
+        "  reaches about the same rate on L1-resident data, and the gap on C, D, E is the cost of feeding it",
+        "  from L2 (the kernels' slice, 73 KiB on C, does not fit in L1) and of padding the images first.",
+        "- Pooling keeps each window's running max or sum in vector registers and writes each output row with",
+        "  non-temporal stores (no read of the destination into the cache), as `np.copyto` does for large",
+        "  copies; the backward pass streams d_images the same way.",
         "- The performance tiers' calibration and stability are in docs/tiers.md.",
     ]
     text = "\n".join(header + lines + footer) + "\n"
