@@ -145,7 +145,8 @@ def make_machine(impl, dtype, rng):
         @nb.njit
         def loop(a, b, c):
             for _ in range(calls):
-                tile(a, ROWS, VECTORS, c.ctypes.data, width, a.ctypes.data, depth, 1, b.ctypes.data, width, depth)
+                tile(a, ROWS, VECTORS, 1, c.ctypes.data, width, a.ctypes.data, depth, b.ctypes.data, width,
+                     1, 0, 1, 0, depth, 1)
 
         return lambda: loop(a, b, c), 2.0 * ROWS * width * depth * calls, None
     if impl == "memcpy":
