@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..exercises import registry
 from ..sandbox import Limits, Policy, Runner
 from ..sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS
-from ..timing.measure import measure_tier
+from ..timing.measure import TrustedBaseline, measure_tier
 from .cases import all_cases, hidden_cases, public_cases
 from .core import finish, run_cases, start
 from .results import ExerciseResult, Status, SubmissionResult
@@ -20,13 +20,14 @@ from .submission import Submission, load_submission
 __all__ = ["grade_path", "grade_submission", "not_graded"]
 
 
-def _finished(grading, sub: Submission, runner: Runner, perf: bool) -> ExerciseResult:
+def _finished(grading, sub: Submission, runner: Runner, perf: bool, baseline=None) -> ExerciseResult:
     """The result of a graded exercise, with its tier measured when asked for and every case passed."""
     exercise = grading.exercise
     result = finish(grading, runner, sub)
     result.extra_credit_max = _extra_credit(exercise, perf)
     if perf and exercise.workload is not None and result.status == Status.PASSED and not runner.budget_spent:
-        measured = measure_tier(runner, exercise.functions[0], exercise.workload)   # fresh OS randomness
+        measured = measure_tier(runner, exercise.functions[0], exercise.workload,   # fresh OS randomness
+                                baseline=baseline)
         result.tier, result.ratio = measured.tier, measured.ratio
         result.points.tier = exercise.tier_points(measured.tier)
         result.score = round(result.score + result.points.tier, 4)
@@ -88,11 +89,13 @@ def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, se
                     gradings[exercise.slug] = run_cases(grading, cases_of(exercise), runner, sub)
                 except Exception as exc:  # noqa: BLE001 - whatever the child did, the other exercises are graded
                     failed[exercise.slug] = _could_not_grade(exercise, exc, perf, student, secret)
-        for exercise in exercises:
-            try:
-                results.append(failed.get(exercise.slug) or _finished(gradings[exercise.slug], sub, runner, perf))
-            except Exception as exc:  # noqa: BLE001
-                results.append(_could_not_grade(exercise, exc, perf, student, secret))
+        with TrustedBaseline(runner.limits, runner.policy) as baseline:   # one child for every exercise's tier
+            for exercise in exercises:
+                try:
+                    results.append(failed.get(exercise.slug)
+                                   or _finished(gradings[exercise.slug], sub, runner, perf, baseline))
+                except Exception as exc:  # noqa: BLE001
+                    results.append(_could_not_grade(exercise, exc, perf, student, secret))
     return SubmissionResult(student=student, submission=sub.path, exercises=results,
                             isolation=runner.isolation.to_json())
 

@@ -52,12 +52,19 @@ def threads(n: int | None = None) -> Iterator[int]:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"threads: n must be a positive int; got {n!r}")
     previous = num_threads()
-    with threadpool_limits(limits=1):
+    if getattr(_state, "pinned", False):   # BLAS is already on one thread: skip threadpoolctl's slow scan
         _state.workers = n
         try:
             yield n
         finally:
             _state.workers = previous
+        return
+    with threadpool_limits(limits=1):
+        _state.workers, _state.pinned = n, True
+        try:
+            yield n
+        finally:
+            _state.workers, _state.pinned = previous, False
 
 
 def single_threaded():

@@ -27,7 +27,7 @@ from ..sandbox import Runner
 from ..sandbox.runtime.memory import steady_allocator
 from .tiers import MAX_SECONDS, ONE_CALL_MARGIN, TIME_BUDGET, classify, workload_args
 
-__all__ = ["TierResult", "measure_tier"]
+__all__ = ["TierResult", "TrustedBaseline", "measure_tier"]
 
 
 @dataclass
@@ -67,30 +67,69 @@ def _slot(want) -> int:
     return 2 * sum(-(-p.nbytes // 64) * 64 for p in _parts(want))
 
 
-@contextmanager
-def _trusted_baseline(limits, policy):
-    """A fresh child that runs only the grader's own do-nothing function (the student cannot inflate it);
-    yields ``measure(calls, like, slot)``: what a request of these calls costs around the calls."""
-    def source(like):
-        zeros = [f"np.zeros({tuple(p.shape)!r}, dtype='{p.dtype.str}')" for p in _parts(like)]
-        value = zeros[0] if not isinstance(like, tuple) else f"({', '.join(zeros)},)"
-        return f"import numpy as np\n\ndef baseline(*args):\n    return {value}\n"
+_BASELINE_SOURCE = """import numpy as np
 
-    runners: dict[tuple, Runner] = {}
-    try:
-        def measure(calls, like, slot):
-            key = (isinstance(like, tuple),) + tuple((tuple(p.shape), p.dtype.str) for p in _parts(like))
-            if key not in runners:
-                sub = Submission("<baseline>", [Source("baseline.py", source(like), "baseline.py")])
-                runners[key] = Runner(sub, ["baseline"], limits=limits, policy=policy)
-                runners[key].start()
-                runners[key].timed_calls("baseline", calls, slot)   # warm
-            result, secs, _ = runners[key].timed_calls("baseline", calls, slot)
-            return secs if isinstance(result, list) and secs > 0 else None
-        yield measure
-    finally:
-        for r in runners.values():
-            r.close()
+_SHAPES = None
+
+
+def expect(shapes, several):
+    global _SHAPES
+    _SHAPES = ([tuple(s) for s, _ in shapes], [d for _, d in shapes], several)
+    return 0
+
+
+def baseline(*args):
+    shapes, dtypes, several = _SHAPES
+    parts = [np.zeros(s, dtype=d) for s, d in zip(shapes, dtypes)]
+    return tuple(parts) if several else parts[0]
+"""
+
+
+class TrustedBaseline:
+    """A child that runs only the grader's own do-nothing function (the student cannot inflate it):
+    ``measure(calls, like, slot)`` is what a request of these calls costs around the calls, the answer's
+    zeros allocated as a student's would be. One child serves every exercise of a grading (told each
+    answer's shapes first), started on first use; close it when done."""
+
+    def __init__(self, limits, policy):
+        self.limits, self.policy = limits, policy
+        self._runner: Runner | None = None
+        self._expected = None
+
+    def measure(self, calls, like, slot) -> float | None:
+        key = ([(tuple(p.shape), p.dtype.str) for p in _parts(like)], isinstance(like, tuple))
+        if self._runner is None:
+            sub = Submission("<baseline>", [Source("baseline.py", _BASELINE_SOURCE, "baseline.py")])
+            self._runner = Runner(sub, ["expect", "baseline"], limits=self.limits, policy=self.policy)
+            self._runner.start()
+        if key != self._expected:
+            told = self._runner.call("expect", key)
+            if not told.ok:
+                return None
+            self._expected = key
+            self._runner.timed_calls("baseline", calls, slot)   # warm
+        result, secs, _ = self._runner.timed_calls("baseline", calls, slot)
+        return secs if isinstance(result, list) and secs > 0 else None
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@contextmanager
+def _baseline_for(runner, shared: TrustedBaseline | None):
+    if shared is not None:
+        yield shared
+        return
+    with TrustedBaseline(runner.limits, runner.policy) as own:
+        yield own
 
 
 def _timed(runner, name, calls, slot):
@@ -122,14 +161,46 @@ def _single(runner, name, args, want, slow_message: str | None):
 IMPLAUSIBLE_RATIO = 0.2
 
 
+#: Requests of the trusted baseline per measurement (the first ones): its cheapest is what is subtracted,
+#: and it cost as much as the student's own requests.
+BASELINE_REQUESTS = 2
+
+#: The timed requests may stop after this many, when they already leave no doubt about the tier.
+EARLY_AFTER = 2
+
+#: ... that is, when every request's ratio so far (less the cheapest baseline so far, as the final ratio
+#: is computed) lies inside one tier at least this factor from each of its bounds, and above
+#: :data:`IMPLAUSIBLE_RATIO`: the median of more requests would then cross a bound only if the machine
+#: changed speed by that factor between requests. Calibrated with ``benchmarks/tiers.py`` (docs/tiers.md).
+EARLY_MARGIN = 1.3
+
+
+def _beyond_doubt(requests, baselines, reference, batch, wl: Workload) -> bool:
+    """Whether the requests so far already decide the tier (see :data:`EARLY_MARGIN`)."""
+    r_med, floor = statistics.median(reference), min(baselines)
+    if r_med <= 0:
+        return False
+    high = (max(requests) - floor) / batch / r_med
+    low = (min(requests) - floor) / batch / r_med
+    if low < IMPLAUSIBLE_RATIO * EARLY_MARGIN:
+        return False
+    tier = classify(high * EARLY_MARGIN, wl)
+    if tier != classify(low / EARLY_MARGIN, wl):
+        return False
+    return True
+
+
 def measure_tier(runner, spec, wl: Workload, seed: int | None = None, repeats: int = 5,
-                 batch: int = 16) -> TierResult:
+                 batch: int = 16, baseline: TrustedBaseline | None = None) -> TierResult:
     """Tier of the student's ``spec.name`` on the workload ``wl`` (see module docstring).
 
-    ``repeats`` requests of ``batch`` calls each, every call on fresh inputs and checked; the student's
-    time per call is the request's time less the trusted baseline, over ``batch``. The inputs come from
+    Up to ``repeats`` requests of ``batch`` calls each, every call on fresh inputs and checked; the
+    student's time per call is the request's time less the trusted baseline, over ``batch``. After
+    :data:`EARLY_AFTER` requests, the measurement stops as soon as they leave no doubt about the tier
+    (:data:`EARLY_MARGIN`). The inputs come from
     fresh OS randomness (``seed`` only for reproducible benchmarks), so nothing can precompute them. An
     impossible measurement (a time of zero or less, a baseline that failed) gives no tier, with the reason.
+    ``baseline``: a :class:`TrustedBaseline` shared by a grading's exercises (else one of its own).
     """
     steady_allocator()
     rng = np.random.default_rng(seed)
@@ -171,23 +242,27 @@ def measure_tier(runner, spec, wl: Workload, seed: int | None = None, repeats: i
     batch = max(1, min(batch, int(TIME_BUDGET / (repeats * max(one_s, 1e-6)))))
 
     requests, baselines, reference = [], [], []
-    with _trusted_baseline(runner.limits, runner.policy) as baseline:
+    with _baseline_for(runner, baseline) as trusted:
         for _ in range(repeats):
             calls = [workload_args(spec, wl.make(rng, wl.m)) for _ in range(batch)]   # fresh inputs, every call
             wants = []
-            for args in calls:
-                ref_s, want = _reference_seconds(spec, args)
-                reference.append(ref_s)
-                wants.append(want)
+            with single_threaded():   # once for the batch: entering it costs threadpoolctl's introspection
+                for args in calls:
+                    ref_s, want = _reference_seconds(spec, args)
+                    reference.append(ref_s)
+                    wants.append(want)
             slot = _slot(wants[0])
-            base = baseline(calls, wants[0], slot)
-            if base is None:
-                return TierResult(None, None, clock=clock, message="not measured: the trusted baseline failed")
-            baselines.append(base)
+            if len(baselines) < BASELINE_REQUESTS:
+                base = trusted.measure(calls, wants[0], slot)
+                if base is None:
+                    return TierResult(None, None, clock=clock, message="not measured: the trusted baseline failed")
+                baselines.append(base)
             outs, secs, clock, err = _timed(runner, spec.name, calls, slot)
             if err or not all(_agrees(o, w) for o, w in zip(outs, wants)):
                 return TierResult(None, None, clock=clock, message=f"a timed call failed ({err or 'wrong answer'})")
             requests.append(secs)
+            if len(requests) >= EARLY_AFTER and _beyond_doubt(requests, baselines, reference, batch, wl):
+                break
     # Subtract the cheapest the request cost was ever seen to be: never more than it really costs.
     floor = min(baselines)
     student = [(secs - floor) / batch for secs in requests]

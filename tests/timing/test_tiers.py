@@ -101,3 +101,26 @@ def test_model_solutions_get_a_tier_and_its_points():
         assert e.max_score == exercise.max_score and e.extra_credit_max == exercise.points.tier
         assert e.extra_credit == exercise.tier_points(e.tier) > 0 and e.score == e.max_score + e.extra_credit
         assert e.ratio > 0
+
+
+def test_the_timed_requests_stop_early_only_when_no_bound_is_in_doubt():
+    from autograder.timing.measure import EARLY_MARGIN, IMPLAUSIBLE_RATIO, _beyond_doubt
+
+    wl = workloads()["bank"]
+    (_, ref_bound), (_, fast_bound), _ = wl.bounds
+    reference = [1e-3] * 32            # the reference's calls: 1 ms each
+    batch, base = 16, [2e-4, 3e-4]     # the trusted baseline's requests
+
+    def requests(*ratios):             # a request of `batch` calls at each ratio, its baseline included
+        return [r * 1e-3 * batch + max(base) for r in ratios]
+
+    middle = (ref_bound * fast_bound) ** 0.5   # far from both of fast's bounds
+    assert _beyond_doubt(requests(middle, middle * 1.1), base, reference, batch, wl)
+    # a request near a bound, or two on either side of one, leave the tier in doubt: keep measuring
+    assert not _beyond_doubt(requests(middle, fast_bound / EARLY_MARGIN * 1.05), base, reference, batch, wl)
+    assert not _beyond_doubt(requests(ref_bound * 0.9, ref_bound * 1.1), base, reference, batch, wl)
+    # the fastest tier has no lower bound but the implausible one: an impossibly fast time never stops early
+    assert _beyond_doubt(requests(ref_bound / 2, ref_bound / 2.2), base, reference, batch, wl)
+    assert not _beyond_doubt(requests(IMPLAUSIBLE_RATIO, IMPLAUSIBLE_RATIO), base, reference, batch, wl)
+    # the slowest tier has no upper bound
+    assert _beyond_doubt(requests(wl.bounds[-1][1] * 2, wl.bounds[-1][1] * 5), base, reference, batch, wl)
