@@ -142,6 +142,7 @@ def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="vali
     dx = np.zeros_like(x) if mode == "max" and not tiles else aligned_empty(x.shape, x.dtype)
     if tiles:
         dx[:, gh.out * stride[0] - gh.before:] = 0   # rows past the last window
+        dx[:, :, gw.out * stride[1] - gw.before:] = 0   # and columns (the band of a streamed dx has them too)
 
         def work(b0, b1):
             best, done = np.empty(c, dtype=x.dtype), np.empty(c, dtype=x.dtype)

@@ -417,18 +417,21 @@ def pool_max_backward_tiles(x, d, dx, band, best, done, b0, b1, kh, kw, pt, pl):
     d : ndarray, shape (m, oh, ow, c)
     dx : ndarray, shape (m, h, w, c)
         The rows of images ``b0 .. b1-1`` that some window covers are written whole (zeros in the
-        columns past the last window); the caller zeroes the rows past the last window.
+        columns past the last window when streamed); the caller zeroes the rows and columns past the last
+        window.
     band : ndarray, shape (kh, w, c), ``x``'s dtype
         Scratch for one row of windows.
     best, done : ndarray, shape (c,)
         Scratch, ``x``'s dtype: each channel's maximum, and whether it has been given its gradient.
     """
+    nt = mk.streams(dx.nbytes)
     _, h, w, c = x.shape
     _, oh, ow, _ = d.shape
     xf = x.reshape(x.size)
     df = d.reshape(d.size)
     bandf = band.reshape(band.size)
     bandf[:] = 0.0   # the columns past the last window stay zero
+    dxf = dx.reshape(dx.size)
     row = w * c
     item = dx.itemsize
     for b in range(b0, b1):
@@ -449,18 +452,28 @@ def pool_max_backward_tiles(x, d, dx, band, best, done, b0, b1, kh, kw, pt, pl):
                             v = xf[_u(src + t)]
                             best[_u(t)] = v if v > best[_u(t)] else best[_u(t)]
                 g = ((b * oh + oy) * ow + ox) * c
+                # Into the band (streamed below) or straight into dx: one array per loop, as choosing the
+                # array inside it stopped LLVM vectorising it (3.5x slower).
                 for y in range(ya, yb):
                     for xx in range(xa, xb):
                         src = ((b * h + y) * w + xx) * c
                         dst = ((y - ya) * w + xx) * c
-                        for t in range(c):
-                            hit = (xf[_u(src + t)] == best[_u(t)]) & (done[_u(t)] == 0.0)   # no branch
-                            bandf[_u(dst + t)] = df[_u(g + t)] if hit else 0.0
-                            done[_u(t)] = 1.0 if hit else done[_u(t)]
-            for y in range(ya, yb):
-                mk.stream(dx, dx.ctypes.data + _u((b * h + y) * row * item),
-                          band.ctypes.data + _u((y - ya) * row * item), row)
-    mk.store_fence()
+                        if nt:
+                            for t in range(c):
+                                hit = (xf[_u(src + t)] == best[_u(t)]) & (done[_u(t)] == 0.0)   # no branch
+                                bandf[_u(dst + t)] = df[_u(g + t)] if hit else 0.0
+                                done[_u(t)] = 1.0 if hit else done[_u(t)]
+                        else:
+                            for t in range(c):
+                                hit = (xf[_u(src + t)] == best[_u(t)]) & (done[_u(t)] == 0.0)
+                                dxf[_u(src + t)] = df[_u(g + t)] if hit else 0.0
+                                done[_u(t)] = 1.0 if hit else done[_u(t)]
+            if nt:
+                for y in range(ya, yb):
+                    mk.stream(dx, dx.ctypes.data + _u((b * h + y) * row * item),
+                              band.ctypes.data + _u((y - ya) * row * item), row, 1)
+    if nt:
+        mk.store_fence()
 
 
 @nb.njit(**_JIT)
@@ -485,6 +498,7 @@ def pool_avg_backward_gather(d, dx, ring, row, inv_h, inv_w, b0, b1, kh, kw, sh,
     inv_h, inv_w : ndarray, shapes (oh,) and (ow,)
         ``1 / ny`` and ``1 / nx``: each window's number of rows and columns inside the image, inverted.
     """
+    nt = mk.streams(dx.nbytes)
     _, h, w, c = dx.shape
     _, oh, ow, _ = d.shape
     r = ring.shape[0]
@@ -546,7 +560,7 @@ def pool_avg_backward_gather(d, dx, ring, row, inv_h, inv_w, b0, b1, kh, kw, sh,
                     s = inv_h[oy]
                     for t in range(n):
                         dxf[_u(dst + t)] += rf[_u(a + t)] * s
-            mk.stream(dx, dx.ctypes.data + _u((b * h + y) * n * item), row.ctypes.data, n)
+            mk.stream(dx, dx.ctypes.data + _u((b * h + y) * n * item), row.ctypes.data, n, nt)
     mk.store_fence()
 
 
@@ -576,6 +590,7 @@ def pool_avg(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl):
 
 @nb.njit(**_JIT, inline="always")
 def _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, maximum):
+    nt = mk.streams(out.nbytes)
     _, h, w, c = x.shape
     _, oh, ow, _ = out.shape
     item = out.itemsize
@@ -584,16 +599,19 @@ def _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, maximum):
         for oy in range(oh):
             ya = max(oy * sh - pt, 0)
             yb = min(oy * sh - pt + kh, h)
+            # a large output row goes through the cached scratch row and is streamed; a small one straight in
+            dst = rp if nt else out.ctypes.data + _u((b * oh + oy) * ow * c * item)
             for ox in range(ow):
                 xa = max(ox * sw - pl, 0)
                 xb = min(ox * sw - pl + kw, w)
                 src = xp + _u(((b * h + ya) * w + xa) * c * item)
                 if maximum:
-                    mk.window_max(x, rp + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c, 0.0)
+                    mk.window_max(x, dst + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c, 0.0)
                 else:
-                    mk.window_mean(x, rp + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c,
+                    mk.window_mean(x, dst + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c,
                                    1.0 / ((yb - ya) * (xb - xa)))
-            mk.stream(out, out.ctypes.data + _u((b * oh + oy) * ow * c * item), rp, ow * c)
+            if nt:
+                mk.stream(out, out.ctypes.data + _u((b * oh + oy) * ow * c * item), rp, ow * c, 1)
     mk.store_fence()
 
 

@@ -24,14 +24,15 @@ The caller guarantees that every address it passes is inside its array: nothing 
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["ROWS", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "store_fence", "stream", "tile", "window_max",
-           "window_mean"]
+__all__ = ["ROWS", "STREAM_MIN_BYTES", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "store_fence", "stream",
+           "streams", "tile", "window_max", "window_mean"]
 
 #: Tile rows and vectors per row: 6, 8, 12 and 14 rows of 2 vectors ran the benchmark workloads within
 #: 5% of each other; 8 x 2 (16 accumulators) leaves registers for B and the broadcasts on AVX-512.
@@ -165,15 +166,30 @@ def aligned_copy(a: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Outputs at least this large are written by :func:`stream` with non-temporal stores; smaller ones with
+#: ordinary stores. On the benchmarks' 50-100 MB arrays streaming made pool_backward 1.2-1.5x faster. A
+#: smaller output fits in the caches and is often read again soon (the tiers time the same call again and
+#: again), where a non-temporal store would push it out to memory: the threshold is a precaution, not a
+#: measured loss.
+STREAM_MIN_BYTES = 16 * 2**20
+
+
+@nb.njit(inline="always", cache=True)
+def streams(nbytes):
+    """1 if an output of ``nbytes`` should be written with non-temporal stores (:data:`STREAM_MIN_BYTES`)."""
+    return 1 if nbytes >= STREAM_MIN_BYTES else 0
+
+
 @intrinsic
-def stream(typingctx, ref, dst, src, count):
-    """Copy ``count`` values from address ``src`` to address ``dst`` (``ref``'s dtype), the whole 64-byte
-    lines of ``dst`` with non-temporal stores: they go to memory without first reading the lines into the
-    cache, which an ordinary store must do. For results written once and not read again soon, that saves
-    a third of the memory traffic. Call :func:`store_fence` before another thread reads ``dst``."""
+def stream(typingctx, ref, dst, src, count, nontemporal):
+    """Copy ``count`` values from address ``src`` to address ``dst`` (``ref``'s dtype); when
+    ``nontemporal`` is not 0, the whole 64-byte lines of ``dst`` with non-temporal stores: they go to
+    memory without first reading the lines into the cache, which an ordinary store must do. For large
+    results written once and not read again soon, that saves a third of the memory traffic
+    (:data:`STREAM_MIN_BYTES`). Call :func:`store_fence` before another thread reads ``dst``."""
     if not isinstance(ref, types.Array) or ref.dtype not in (types.float32, types.float64):
         return None
-    sig = types.void(ref, dst, src, count)
+    sig = types.void(ref, dst, src, count, nontemporal)
     double = ref.dtype == types.float64
 
     def codegen(context, builder, sig, args):
@@ -181,7 +197,7 @@ def stream(typingctx, ref, dst, src, count):
         fty = ir.DoubleType() if double else ir.FloatType()
         item, width = (8, 8) if double else (4, 16)
         vty = ir.VectorType(fty, width)
-        dst, src, count = (context.cast(builder, v, t, types.int64) for v, t in zip(args[1:], sig.args[1:]))
+        dst, src, count, flag = (context.cast(builder, v, t, types.int64) for v, t in zip(args[1:], sig.args[1:]))
         const = lambda v: ir.Constant(i64, v)  # noqa: E731
         # head: values before dst's first 64-byte boundary (or all of them), copied one by one
         head = builder.select(builder.icmp_signed("<", count, const(0)), const(0), count)
@@ -199,11 +215,14 @@ def stream(typingctx, ref, dst, src, count):
                 builder.store(builder.load(builder.gep(sp, [t])), builder.gep(dp, [t]))
 
         scalar_copy(const(0), head)
-        with cgutils.for_range(builder, lines) as loop:
-            t = builder.add(head, builder.mul(loop.index, const(width)))
-            v = builder.load(builder.bitcast(builder.gep(sp, [t]), vty.as_pointer()), align=item)
-            store = builder.store(v, builder.bitcast(builder.gep(dp, [t]), vty.as_pointer()), align=64)
-            store.set_metadata("nontemporal", nt)
+        with builder.if_else(builder.icmp_signed("!=", flag, const(0))) as (streamed, cached):
+            for branch, temporal in ((streamed, False), (cached, True)):
+                with branch, cgutils.for_range(builder, lines) as loop:
+                    t = builder.add(head, builder.mul(loop.index, const(width)))
+                    v = builder.load(builder.bitcast(builder.gep(sp, [t]), vty.as_pointer()), align=item)
+                    store = builder.store(v, builder.bitcast(builder.gep(dp, [t]), vty.as_pointer()), align=64)
+                    if not temporal:
+                        store.set_metadata("nontemporal", nt)
         done = builder.add(head, builder.mul(lines, const(width)))
         total = builder.select(builder.icmp_signed("<", count, const(0)), const(0), count)
         scalar_copy(done, builder.sub(total, done))

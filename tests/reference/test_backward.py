@@ -239,3 +239,24 @@ def test_the_direct_gradients_match_the_oracle(case):
     kh, kw, c, n = k.shape
     for g, e, terms in zip(got, expected, (kh * kw * n, d[..., 0].size, d[..., 0].size)):
         assert_matches(g, e, x, terms, magnitude(d, x, k))
+
+
+@pytest.mark.parametrize("kshape, stride, mode, padding", [((2, 2), (2, 2), "max", "valid"),
+                                                            ((3, 3), (2, 2), "avg", "same"),
+                                                            ((3, 3), (1, 1), "max", "same")])
+def test_large_arrays_streamed_out_match_small_ones_written_in_cache(kshape, stride, mode, padding):
+    """Outputs of STREAM_MIN_BYTES or more are written with non-temporal stores (another code path): a batch
+    that large gives each image what the same image alone (ordinary stores) gets."""
+    from autograder.reference.microkernel import STREAM_MIN_BYTES
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((5, 384, 1024, 4)).astype(np.float32)
+    x[:, ::7, ::5] = x[:, 1::7, ::5]   # ties: the first maximum gets the gradient in both paths
+    y = R.pool(x, kshape, stride, mode, padding)
+    d = rng.standard_normal(y.shape).astype(np.float32)
+    dx = R.pool_backward(d, x, kshape, stride, mode, padding)
+    assert dx.nbytes >= STREAM_MIN_BYTES > x[:1].nbytes
+    assert y.nbytes >= STREAM_MIN_BYTES or stride != (1, 1)   # the forward pass streams too at stride 1
+    for i in range(len(x)):
+        np.testing.assert_array_equal(y[i:i + 1], R.pool(x[i:i + 1], kshape, stride, mode, padding))
+        np.testing.assert_array_equal(dx[i:i + 1], R.pool_backward(d[i:i + 1], x[i:i + 1], kshape, stride, mode,
+                                                                   padding))

@@ -49,20 +49,21 @@ def test_a_tile_of_no_steps_or_an_unknown_shape_does_nothing(shape):
 
 
 @nb.njit
-def _stream(dst, src, offset, n):
-    stream(dst, dst.ctypes.data + offset * dst.itemsize, src.ctypes.data, n)
+def _stream(dst, src, offset, n, nt):
+    stream(dst, dst.ctypes.data + offset * dst.itemsize, src.ctypes.data, n, nt)
     store_fence()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_stream_copies_exactly_its_values_at_every_alignment(dtype):
+@pytest.mark.parametrize("nt", [0, 1])
+def test_stream_copies_exactly_its_values_at_every_alignment(dtype, nt):
     rng = np.random.default_rng(2)
     for offset in range(17):
         for n in (0, 1, 7, 16, 17, 100):
             src = rng.standard_normal(n).astype(dtype)
             dst = aligned_empty((n + 40,), dtype)
             dst[...] = 0
-            _stream(dst, src, offset, n)
+            _stream(dst, src, offset, n, nt)
             assert np.array_equal(dst[offset:offset + n], src)
             assert not dst[:offset].any() and not dst[offset + n:].any()
 
