@@ -51,6 +51,21 @@ def _reference_seconds(spec, args) -> tuple[float, object]:
     return (cpu if cpu > 0 else wall), out
 
 
+def _reference_batch(spec, calls) -> tuple[list[float], list]:
+    """The reference's seconds on each of ``calls`` (as :func:`_reference_seconds`) and its answers.
+
+    The answers come from untimed calls and are kept (the student's are checked against them); each timed
+    call's output is dropped at once, so the next one reuses that memory, as a student's calls in their
+    child do. Timing the calls that make the kept answers would count the page faults of memory new to the
+    process, or write-protected since a child was forked: 392 faults a call, 0.5 ms -> 0.9-1.3 ms on the
+    bank workload, which is how fork-started busy loops pulled ratios down by 1.6-2.5x (docs/tiers.md)."""
+    with single_threaded():   # once for the batch: entering it costs threadpoolctl's introspection
+        wants = [spec.reference(*args) for args in calls]
+        spec.reference(*calls[0])   # once more, dropped: the memory the timed calls' outputs will reuse
+        seconds = [_reference_seconds(spec, args)[0] for args in calls]
+    return seconds, wants
+
+
 def _agrees(got, want) -> bool:
     if isinstance(want, tuple):   # a function with several results: every part
         return isinstance(got, tuple) and len(got) == len(want) and all(map(_agrees, got, want))
@@ -225,8 +240,8 @@ def measure_tier(runner, spec, wl: Workload, seed: int | None = None, repeats: i
     # One whole-workload call next (the probe's extrapolation overstates submissions whose cost is per
     # position rather than per image): far beyond every bound, it decides alone.
     full_args = workload_args(spec, wl.make(rng, wl.m))
-    ref_full, full_ref = _reference_seconds(spec, full_args)
-    ref_full = min([ref_full] + [_reference_seconds(spec, full_args)[0] for _ in range(2)])
+    ref_times, (full_ref, *_) = _reference_batch(spec, [full_args] * 3)
+    ref_full = min(ref_times)
     one_s, clock, stop = _single(runner, spec.name, full_args, full_ref,
                                  f"the workload ({wl.m} images) took over {runner.timeout:g} s")
     if stop:
@@ -245,12 +260,8 @@ def measure_tier(runner, spec, wl: Workload, seed: int | None = None, repeats: i
     with _baseline_for(runner, baseline) as trusted:
         for _ in range(repeats):
             calls = [workload_args(spec, wl.make(rng, wl.m)) for _ in range(batch)]   # fresh inputs, every call
-            wants = []
-            with single_threaded():   # once for the batch: entering it costs threadpoolctl's introspection
-                for args in calls:
-                    ref_s, want = _reference_seconds(spec, args)
-                    reference.append(ref_s)
-                    wants.append(want)
+            ref_s, wants = _reference_batch(spec, calls)
+            reference.extend(ref_s)
             slot = _slot(wants[0])
             if len(baselines) < BASELINE_REQUESTS:
                 base = trusted.measure(calls, wants[0], slot)
