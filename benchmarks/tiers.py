@@ -42,6 +42,9 @@ LABELS = {"pure_loops": "pure loops", "output_loops": "loops over output positio
 
 
 def _spin(stop):
+    """The busy other core. Forked from this process on purpose: while it lives, every page of the
+    grader's heap is copy-on-write, as it is for a moment each time a grading starts a child, so the
+    timing must stand that too (docs/tiers.md, run 3)."""
     x = 0
     while not stop.is_set():
         x += 1
@@ -132,13 +135,16 @@ def main() -> int:
             want = CLASSES[name]
             ok = tiers.get(want, 0) + (tiers.get("too-slow", 0) if want == "loops" else 0)
             span = f"{min(ratios):.1f} / {statistics.median(ratios):.1f} / {max(ratios):.1f}" if ratios else "-"
-            rows.append((name, f"{fn} ({wl})", want, dict(tiers), f"{ok}/{args.runs}", span))
+            runs = raw[-args.runs:]
+            halves = [[r["ratio"] for r in runs if r["busy"] == busy and r["ratio"] is not None] for busy in (True, False)]
+            split = " / ".join(f"{statistics.median(h):.1f}" if h else "-" for h in halves)
+            rows.append((name, f"{fn} ({wl})", want, dict(tiers), f"{ok}/{args.runs}", span, split))
             print(f"{name:13} {fn:24} want {want:16} got {dict(tiers)}  ratio min/median/max {span}", flush=True)
             print(f"    all ratios: {' '.join(f'{r:.2f}' for r in sorted(ratios))}", flush=True)
     if args.ratios:
         Path(args.ratios).write_text(json.dumps(raw, indent=1) + "\n")
-    table = ["| class | function (workload) | expected tier | tiers over the runs | right | ratio min / median / max |",
-             "|---|---|---|---|---|---|"] + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    table = ["| class | function (workload) | expected tier | tiers over the runs | right | ratio min / median / max "
+             "| median busy / quiet |", "|---|---|---|---|---|---|---|"] + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
     print()
     print("\n".join(table))
     if args.write:
@@ -150,7 +156,7 @@ def main() -> int:
         canonical = Path(__file__).resolve().parent.parent / "autograder" / "timing" / "canonical.json"
         kept = json.loads(canonical.read_text())
         medians = kept["ratios"]   # a run of some classes or functions replaces only what it measured
-        for name, fn_wl, _, _, _, span in rows:
+        for name, fn_wl, _, _, _, span, _ in rows:
             if span != "-":
                 wl = fn_wl.split(" (")[1].rstrip(")")
                 medians.setdefault(wl, {})[LABELS[name]] = float(span.split(" / ")[1])

@@ -16,6 +16,7 @@ import numpy as np
 from autograder.exercises import registry
 from autograder.exercises.model import row
 from autograder.grading.cases import all_cases, hidden_cases, public_cases
+from autograder.timing.tiers import classify
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "autograder"
@@ -115,16 +116,19 @@ def test_points_are_stated_once():
 
 def test_the_canonical_ratios_are_the_calibration_runs():
     """autograder/timing/canonical.json (what check(fn, perf=True) draws) holds the medians of docs/tiers.md's
-    calibration runs: run 1 for the forward workloads, the backward section for the backward ones."""
+    calibration run in force, and that run gives every class its tier with the catalogue's bounds."""
     canonical = json.loads((PACKAGE / "timing" / "canonical.json").read_text())["ratios"]
     doc = (ROOT / "docs" / "tiers.md").read_text()
-    run1 = doc.split("## Run 1")[1].split("\n## ")[0] + doc.split("## The backward workloads")[1]
+    run1 = doc.split("## In force")[1].split("\n## ")[0]
     labels = {"pure_loops": "pure loops", "output_loops": "loops over output positions",
               "kernel_loops": "loops over kernel positions", "einsum": "sliding_window + einsum",
               "reference": "reference"}
     seen = 0
-    for m in re.finditer(r"^\| (\w+) \| \w+ \(([\w-]+)\) \|.*\| [\d.]+ / ([\d.]+) / [\d.]+ \|$", run1, re.M):
-        assert canonical[m[2]][labels[m[1]]] == float(m[3]), m[0]
+    bounds = {e.workload.name: e.workload for e in registry.EXERCISES if e.workload}
+    for m in re.finditer(r"^\| (\w+) \| \w+ \(([\w-]+)\) \| ([\w-]+) \|.*\| (\d+)/20 \| [\d.]+ / ([\d.]+) / [\d.]+ \|"
+                         r" [\d.]+ / [\d.]+ \|$", run1, re.M):
+        assert canonical[m[2]][labels[m[1]]] == float(m[5]), m[0]
+        assert classify(float(m[5]), bounds[m[2]]) == m[3] and int(m[4]) >= 19, m[0]   # stated bounds in force
         seen += 1
     assert seen == sum(len(v) for v in canonical.values()) == 25
 
