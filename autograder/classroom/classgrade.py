@@ -302,6 +302,14 @@ def _sweep_dead_workers() -> None:
     Containment.sweep_stale()
 
 
+def _recorded_since(out: Path, entry: Entry, since: float) -> bool:
+    """Whether ``entry``'s records were completed at or after ``since`` (a wall-clock time)."""
+    try:
+        return _done(_records(out, entry)).stat().st_mtime >= since - 1.0   # file times may be coarse
+    except OSError:
+        return False
+
+
 def _run_pool(entries: list[Entry], out: Path, settings: Settings, workers: int, done) -> list[Entry]:
     """Grade ``entries`` in one pool, calling ``done(graded)`` for each; return those left unfinished
     because a worker died and broke the pool."""
@@ -364,13 +372,18 @@ def grade_class(root, out, settings: Settings = Settings(), workers: int | None 
     started = time.perf_counter()
     step, stop = _progress(len(entries)) if progress else (lambda g: None, lambda: None)
 
+    broken, since = Counter(), time.time()   # how many pools broke with each entry in them; this run's start
+
     def done(graded: Graded) -> None:
+        if graded.state == "kept" and broken[graded.entry] and _recorded_since(out, graded.entry, since):
+            # its worker recorded it in this run, in a pool that broke before the result came back
+            graded = Graded(graded.entry, "graded", graded.result, graded.error, graded.seconds)
         run.graded.append(graded)
         step(graded)
 
     # A new pool serves each batch of PER_WORKER submissions per worker, so that a class of any size runs
     # in flat memory. (Python 3.11's own max_tasks_per_child stalls once the first workers retire.)
-    queue, batch, broken = list(entries) if scheduler is None else [], workers * PER_WORKER, Counter()
+    queue, batch = list(entries) if scheduler is None else [], workers * PER_WORKER
     try:
         if scheduler is not None:
             from .daskgrade import grade_on_dask
