@@ -279,8 +279,8 @@ def measure_tier(runner, spec, wl: Workload, seed: int | None = None, repeats: i
     floor = min(baselines)
     student = [(secs - floor) / batch for secs in requests]
     if statistics.median(student) <= 0 or min(reference) <= 0:
-        return TierResult(None, None, clock=clock, message="not measured: a timed request took no longer than "
-                                                           "the empty baseline (an impossible time)")
+        return TierResult(None, None, clock=clock, message="not measured: the timed requests took no longer "
+                                                           "than the empty baseline (their median: an impossible time)")
     s_med, r_med = statistics.median(student), statistics.median(reference)
     ratio = s_med / r_med
     if ratio < IMPLAUSIBLE_RATIO:
