@@ -184,14 +184,15 @@ def _call_shared(msg: dict, labels: set[str]) -> dict:
 
     import numpy as np
 
-    # MAP_POPULATE maps every page up front, so that the trusted baseline request (which reads nothing)
-    # pays the same page faults as the student's.
-    populate = getattr(mmap, "MAP_POPULATE", 0)
+    # Pages are mapped as they are first touched, for the student's code and the trusted baseline alike
+    # (which touches every page of its inputs, as any correct answer must): nothing is populated up front,
+    # because whatever this process does before the calls, student code in it can undo (it once turned
+    # MAP_POPULATE off through a traceback's frame and skipped a cost the baseline paid: attack-skip-populate).
     rw = mmap.PROT_READ | mmap.PROT_WRITE
     with open(msg["path"], "rb") as fh:
-        src = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_PRIVATE | populate, prot=rw)
+        src = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_PRIVATE, prot=rw)
     with open(msg["out_path"], "r+b") as fh:
-        out = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED | populate, prot=rw)
+        out = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED, prot=rw)
     fn = _lookup(msg["name"])
     slot = int(msg["slot"])
     results = []
