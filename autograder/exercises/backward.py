@@ -24,7 +24,7 @@ from .common import (DILATION_IGNORED, EVEN_KERNEL_SYMMETRIC, IDENTITY_COMPARISO
                      WINDOW_PAST_PADDED_IMAGE, array_misconceptions, every_function, identity_findings, images, kernel,
                      pair, points, window_error, window_past)
 from .grayscale import STRIDED_PARAMS
-from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, reference, row
+from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, noise, reference, row
 from .pooling import MAX_AVG_SWAPPED, MAX_POOL_ZERO_PADDING
 
 __all__ = ["EXERCISES", "CONV_BACKWARD", "POOL_BACKWARD"]
@@ -255,7 +255,7 @@ _RF_MISCONCEPTIONS = (RF_OWN_STRIDE, RF_STRIDES_IGNORED,
 #: Few, large images: on 28x28 ones a loop over the 14x14 output positions ran as fast as sliding_window +
 #: einsum and no bound told them apart; here every canonical class lands in its tier 20 of 20 (docs/tiers.md).
 POOL_BACKWARD = Workload("pool-backward", m=3, probe=1, make=lambda rng, m: {
-    "d_out": rng.standard_normal((m, 32, 32, 16)), "images": rng.standard_normal((m, 64, 64, 16)),
+    "d_out": noise(rng, (m, 32, 32, 16)), "images": noise(rng, (m, 64, 64, 16)),
     "kernel_shape": (2, 2), "stride": (2, 2)},
     bounds=((Tier.REFERENCE_CLASS, 2.2), (Tier.FAST, 20.0), (Tier.VECTORIZED, 53.0)))
 
@@ -516,8 +516,8 @@ _POOL_BACKWARD_MISCONCEPTIONS = (
 # ========================================================================== convolve_backward
 
 CONV_BACKWARD = Workload("conv-backward", m=16, probe=1, make=lambda rng, m: {
-    "d_out": rng.standard_normal((m, 28, 28, 16)), "images": rng.standard_normal((m, 28, 28, 8)),
-    "kernels": rng.standard_normal((3, 3, 8, 16))},
+    "d_out": noise(rng, (m, 28, 28, 16)), "images": noise(rng, (m, 28, 28, 8)),
+    "kernels": noise(rng, (3, 3, 8, 16))},
     bounds=((Tier.REFERENCE_CLASS, 2.0), (Tier.FAST, 16.0), (Tier.VECTORIZED, 140.0)))   # docs/tiers.md
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from ..grading.results import Tier
 from .common import convolution_misconceptions, points
 from .grayscale import STRIDED_PARAMS, strided_hidden, strided_public
-from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload
+from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, noise
 
 __all__ = ["EXERCISES", "CHANNELS", "BANK", "BANK_BOUNDS", "CHANNELS_AVERAGED"]
 
@@ -24,9 +24,9 @@ _IMAGES = Param("images")
 BANK_BOUNDS = ((Tier.REFERENCE_CLASS, 2.3), (Tier.FAST, 10.0), (Tier.VECTORIZED, 190.0))
 
 CHANNELS = Workload("channels", m=32, probe=2, bounds=BANK_BOUNDS, make=lambda rng, m: {
-    "images": rng.standard_normal((m, 28, 28, 3)), "kernel": rng.standard_normal((3, 3, 3))})
+    "images": noise(rng, (m, 28, 28, 3)), "kernel": noise(rng, (3, 3, 3))})
 BANK = Workload("bank", m=16, probe=1, bounds=BANK_BOUNDS, make=lambda rng, m: {
-    "images": rng.standard_normal((m, 28, 28, 8)), "kernels": rng.standard_normal((3, 3, 8, 16))})
+    "images": noise(rng, (m, 28, 28, 8)), "kernels": noise(rng, (3, 3, 8, 16))})
 
 
 def _window_terms(key):

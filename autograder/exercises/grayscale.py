@@ -14,7 +14,7 @@ import numpy as np
 from ..grading.results import Tier
 from ..reference import examples
 from .common import RIGHT_NUMBER_WRONG_TYPE, convolution_misconceptions, images, kernel, points, right_number_wrong_type
-from .model import Answer, Call, Exercise, FunctionSpec, Misconception, Param, Workload, reference, row
+from .model import Answer, Call, Exercise, FunctionSpec, Misconception, Param, Workload, noise, reference, row
 
 __all__ = ["EXERCISES", "GRAY", "BY_HAND_FLIPPED", "strided_public", "strided_hidden", "STRIDED_PARAMS"]
 
@@ -29,7 +29,7 @@ def _kernel_terms(values: dict) -> int:
 
 
 def _gray(rng, m):
-    return {"images": rng.standard_normal((m, 28, 28)), "kernel": rng.standard_normal((3, 3))}
+    return {"images": noise(rng, (m, 28, 28)), "kernel": noise(rng, (3, 3))}
 
 
 #: 64 images of 28x28 and a 3x3 kernel; bounds from the canonical classes (docs/tiers.md).

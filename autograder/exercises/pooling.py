@@ -13,12 +13,12 @@ from ..reference import examples
 from .common import (IDENTITY_COMPARISON, KH_KW_SWAPPED, STRIDE_AXES_SWAPPED, STRIDE_IGNORED,
                      WINDOW_PAST_PADDED_IMAGE, array_misconceptions, every_function, identity_findings, images, pair,
                      points, window_past)
-from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, reference, row
+from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, noise, reference, row
 
 __all__ = ["EXERCISES", "POOL", "AVG_COUNTS_PADDING", "MAX_POOL_ZERO_PADDING", "MAX_AVG_SWAPPED"]
 
 POOL = Workload("pool", m=32, probe=2, make=lambda rng, m: {
-    "images": rng.standard_normal((m, 28, 28, 16)), "kernel_shape": (2, 2), "stride": (2, 2)},
+    "images": noise(rng, (m, 28, 28, 16)), "kernel_shape": (2, 2), "stride": (2, 2)},
     bounds=((Tier.REFERENCE_CLASS, 1.8), (Tier.FAST, 5.0), (Tier.VECTORIZED, 57.0)))
 
 

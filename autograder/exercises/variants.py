@@ -13,15 +13,15 @@ from .channels import BANK_BOUNDS
 from .common import (IDENTITY_COMPARISON, array_misconceptions, convolution_misconceptions, identity_findings, images,
                      kernel, points)
 from .grayscale import STRIDED_PARAMS
-from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, row
+from .model import Call, Exercise, FunctionSpec, Misconception, Param, Workload, noise, row
 
 __all__ = ["EXERCISES", "DEPTHWISE", "TRANSPOSE", "DEPTHWISE_CHANNEL_ORDER"]
 
 DEPTHWISE = Workload("depthwise", m=16, probe=1, bounds=BANK_BOUNDS, make=lambda rng, m: {
-    "images": rng.standard_normal((m, 28, 28, 8)), "kernels": rng.standard_normal((3, 3, 8, 1))})
+    "images": noise(rng, (m, 28, 28, 8)), "kernels": noise(rng, (3, 3, 8, 1))})
 
 TRANSPOSE = Workload("transpose", m=16, probe=1, bounds=BANK_BOUNDS, make=lambda rng, m: {
-    "images": rng.standard_normal((m, 14, 14, 8)), "kernels": rng.standard_normal((3, 3, 8, 8)), "stride": (2, 2)})
+    "images": noise(rng, (m, 14, 14, 8)), "kernels": noise(rng, (3, 3, 8, 8)), "stride": (2, 2)})
 
 
 def _depthwise_terms(values: dict) -> int:

@@ -22,7 +22,7 @@ from .results import Stage
 from ..sandbox.runtime.stubs import UNANSWERED
 
 __all__ = ["Verdict", "STAGES", "HIDDEN_MESSAGES", "builtin_error", "describe_call", "describe_value", "check", "close_enough",
-           "difference", "part_terms"]
+           "absolute_tolerance", "RELATIVE_SLACK", "difference", "part_terms"]
 
 STAGES = tuple(Stage)
 _EPS32 = float(np.finfo(np.float32).eps)
@@ -79,11 +79,20 @@ def _magnitude(case: Case) -> float:
     return mag
 
 
+#: The relative part of the tolerance: |got - want| may exceed the absolute part by this share of |want|.
+RELATIVE_SLACK = 1e-6
+
+
+def absolute_tolerance(terms: int, magnitude: float) -> float:
+    """The absolute part of the tolerance: 32 float32 epsilons for each of ``terms`` products of ``magnitude``."""
+    return 32 * _EPS32 * max(terms, 1) * magnitude
+
+
 def close_enough(got: np.ndarray, want: np.ndarray, terms: int, magnitude: float) -> np.ndarray:
-    """Elementwise: |got - want| <= 32 * eps32 * terms * magnitude (+ a relative slack)."""
+    """Elementwise: |got - want| <= :func:`absolute_tolerance` + :data:`RELATIVE_SLACK` * |want|."""
     g = got.astype(np.float64)
     w = want.astype(np.float64)
-    tol = 32 * _EPS32 * max(terms, 1) * magnitude + 1e-6 * np.abs(w)
+    tol = absolute_tolerance(terms, magnitude) + RELATIVE_SLACK * np.abs(w)
     with np.errstate(invalid="ignore"):
         return np.abs(g - w) <= tol
 

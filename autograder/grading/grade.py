@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..exercises import registry
 from ..sandbox import Limits, Policy, Runner
 from ..sandbox.limits import CALL_SECONDS, SUBMISSION_SECONDS
+from ..timing import agree
 from ..timing.measure import TrustedBaseline, measure_tier
 from .cases import all_cases, hidden_cases, public_cases
 from .core import finish, run_cases, start
@@ -70,8 +71,13 @@ def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, se
     exercises = [registry.get(s) for s in slugs] if slugs else list(registry.EXERCISES)
     names = [n for e in exercises for n in e.names]
     results = []
-    with Runner(sub, names, timeout=timeout, policy=policy, limits=Limits(submission_seconds=budget)) as runner:
+    with Runner(sub, names, timeout=timeout, policy=policy, limits=Limits(submission_seconds=budget)) as runner, \
+            TrustedBaseline(runner.limits, runner.policy) as baseline:   # one child for every exercise's tier
         try:
+            runner.spawn_ahead()   # the children boot (about 90 ms each) while Numba sets itself up
+            if perf:
+                baseline.spawn_ahead()
+            agree.warm_up()   # Numba's first load of a cached kernel: 0.4 s, once a process
             runner.start()
         except Exception as exc:  # noqa: BLE001 - a load the grader cannot read is that load's failure
             runner.close()
@@ -89,13 +95,12 @@ def grade_submission(sub: Submission, student: str = "anonymous", slugs=None, se
                     gradings[exercise.slug] = run_cases(grading, cases_of(exercise), runner, sub)
                 except Exception as exc:  # noqa: BLE001 - whatever the child did, the other exercises are graded
                     failed[exercise.slug] = _could_not_grade(exercise, exc, perf, student, secret)
-        with TrustedBaseline(runner.limits, runner.policy) as baseline:   # one child for every exercise's tier
-            for exercise in exercises:
-                try:
-                    results.append(failed.get(exercise.slug)
-                                   or _finished(gradings[exercise.slug], sub, runner, perf, baseline))
-                except Exception as exc:  # noqa: BLE001
-                    results.append(_could_not_grade(exercise, exc, perf, student, secret))
+        for exercise in exercises:
+            try:
+                results.append(failed.get(exercise.slug)
+                               or _finished(gradings[exercise.slug], sub, runner, perf, baseline))
+            except Exception as exc:  # noqa: BLE001
+                results.append(_could_not_grade(exercise, exc, perf, student, secret))
     return SubmissionResult(student=student, submission=sub.path, exercises=results,
                             isolation=runner.isolation.to_json())
 

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exercises.model import Workload
-from ..grading.compare import builtin_error, close_enough
+from ..grading.compare import builtin_error
 from ..grading.results import Tier
 from ..grading.submission import Source, Submission
 from ..reference import single_threaded
 from ..sandbox import Runner
 from ..sandbox.runtime.memory import steady_allocator
+from .agree import agrees
 from .tiers import MAX_SECONDS, ONE_CALL_MARGIN, TIME_BUDGET, classify, workload_args
 
 __all__ = ["TierResult", "TrustedBaseline", "measure_tier"]
@@ -64,13 +65,6 @@ def _reference_batch(spec, calls) -> tuple[list[float], list]:
         spec.reference(*calls[0])   # once more, dropped: the memory the timed calls' outputs will reuse
         seconds = [_reference_seconds(spec, args)[0] for args in calls]
     return seconds, wants
-
-
-def _agrees(got, want) -> bool:
-    if isinstance(want, tuple):   # a function with several results: every part
-        return isinstance(got, tuple) and len(got) == len(want) and all(map(_agrees, got, want))
-    return (isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype.kind == "f"
-            and bool(close_enough(got, want, 9 * 64, 1.0 + float(np.abs(want).max(initial=0))).all()))
 
 
 def _parts(want) -> tuple:
@@ -115,11 +109,19 @@ class TrustedBaseline:
         self._runner: Runner | None = None
         self._expected = None
 
-    def measure(self, calls, like, slot) -> float | None:
-        key = ([(tuple(p.shape), p.dtype.str) for p in _parts(like)], isinstance(like, tuple))
+    def _child(self) -> Runner:
         if self._runner is None:
             sub = Submission("<baseline>", [Source("baseline.py", _BASELINE_SOURCE, "baseline.py")])
             self._runner = Runner(sub, ["expect", "baseline"], limits=self.limits, policy=self.policy)
+        return self._runner
+
+    def spawn_ahead(self) -> None:
+        """Start the child's process now, to boot while the grader checks cases (it is loaded on first use)."""
+        self._child().spawn_ahead()
+
+    def measure(self, calls, like, slot) -> float | None:
+        key = ([(tuple(p.shape), p.dtype.str) for p in _parts(like)], isinstance(like, tuple))
+        if not self._child().loaded:
             self._runner.start()
         if key != self._expected:   # no warm-up request: the first one after a change may pay for new
             told = self._runner.call("expect", key)   # memory, and the cheapest of two is what counts
@@ -168,7 +170,7 @@ def _single(runner, name, args, want, slow_message: str | None):
     outs, secs, clock, err = _timed(runner, name, [args], _slot(want))
     if err == "Timeout" and slow_message:
         return None, clock, TierResult("too-slow", None, clock=clock, message=slow_message)
-    if err or not _agrees(outs[0], want):
+    if err or not agrees(outs[0], want):
         return None, clock, TierResult(None, None, clock=clock,
                                        message=f"the timing workload failed ({err or 'wrong answer'})")
     return secs, clock, None
@@ -274,7 +276,7 @@ def measure_tier(runner, spec, wl: Workload, seed: int | None = None, repeats: i
                     return TierResult(None, None, clock=clock, message="not measured: the trusted baseline failed")
                 baselines.append(base)
             outs, secs, clock, err = _timed(runner, spec.name, calls, slot)
-            if err or not all(_agrees(o, w) for o, w in zip(outs, wants)):
+            if err or not all(agrees(o, w) for o, w in zip(outs, wants)):
                 return TierResult(None, None, clock=clock, message=f"a timed call failed ({err or 'wrong answer'})")
             requests.append(secs)
             if len(requests) >= EARLY_AFTER and _beyond_doubt(requests, baselines, reference, batch, wl):
