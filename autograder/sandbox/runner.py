@@ -359,7 +359,10 @@ class Runner:
         fin_path, fout_path = os.path.join(folder, f"in-{stem}"), os.path.join(folder, f"out-{stem}")
         out_fd = None
         try:
-            with open(fin_path, "wb") as fin:
+            # The child may read the inputs only once they are whole, just before the request: a process of
+            # its own that watched the folder could otherwise compute on each call's inputs while the rest
+            # are still written, before the clock starts (golden attack-early-inputs).
+            with open(os.open(fin_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb") as fin:
                 encoded_calls, offset = [], 0
                 for args in calls:
                     encoded = []
@@ -376,7 +379,7 @@ class Runner:
                             encoded.append(a)
                     encoded_calls.append(encoded)
                 fin.write(b"\0")  # never empty: an empty file cannot be mapped
-            os.chmod(fin_path, 0o644)
+            os.chmod(fin_path, 0o644)   # now readable: the request goes out next
             # The grader keeps the output file open, read-write, for the whole request and reads it through
             # that descriptor: while it is open nobody can take a lease on the file (which would let the
             # child stall the grader's open, or compute after the clock stops), and no open is needed.
