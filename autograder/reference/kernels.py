@@ -564,6 +564,12 @@ def pool_avg_backward_gather(d, dx, ring, row, inv_h, inv_w, b0, b1, kh, kw, sh,
     mk.store_fence()
 
 
+#: Bytes ahead of each window row that pooling asks the caches for (:func:`.microkernel.prefetch`): the
+#: hardware's own prefetch alone left the benchmark's avg 3x3/2 at 13 GB/s, 4096 bytes ahead 15 (max
+#: 2x2/2: +5%); 1024 and 8192 gained less.
+_PREFETCH_AHEAD = 4096
+
+
 @nb.njit(**_JIT)
 def pool_max(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl):
     """Max pooling; cells in the padding never win.
@@ -605,6 +611,10 @@ def _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, maximum):
                 xa = max(ox * sw - pl, 0)
                 xb = min(ox * sw - pl + kw, w)
                 src = xp + _u(((b * h + ya) * w + xa) * c * item)
+                for i in range(yb - ya):   # the lines of each window row that a window further on reads
+                    ahead = src + _u(i * w * c * item + _PREFETCH_AHEAD)
+                    for q in range(0, sw * c * item, 64):
+                        mk.prefetch(ahead + _u(q))
                 if maximum:
                     mk.window_max(x, dst + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c, 0.0)
                 else:

@@ -31,8 +31,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["ROWS", "STREAM_MIN_BYTES", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "store_fence", "stream",
-           "streams", "tile", "window_max", "window_mean"]
+__all__ = ["ROWS", "STREAM_MIN_BYTES", "UNROLLED", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "prefetch",
+           "store_fence", "stream", "streams", "tile", "window_max", "window_mean"]
 
 #: Tile rows and vectors per row: 6, 8, 12 and 14 rows of 2 vectors ran the benchmark workloads within
 #: 5% of each other; 8 x 2 (16 accumulators) leaves registers for B and the broadcasts on AVX-512.
@@ -245,6 +245,12 @@ def store_fence(typingctx):
     return sig, codegen
 
 
+#: Window sizes whose whole window is unrolled (the common 2x2 and 3x3, and their edge windows in
+#: 'same' padding); any other size runs the window's rows and columns as loops. Unrolled, max 2x2/2 on an
+#: L2-resident batch ran at 2x the loops' rate, which was the limit out of cache too (make bench).
+UNROLLED = ((2, 2), (3, 3), (2, 3), (3, 2))
+
+
 def _window(maximum: bool):
     @intrinsic
     def reduce(typingctx, ref, dst, src, row_step, nh, nw, c, scale):
@@ -262,12 +268,16 @@ def _window(maximum: bool):
             scale = context.cast(builder, args[7], sig.args[7], ref.dtype)
             pty = fty.as_pointer()
             dp, sp = builder.inttoptr(dst, pty), builder.inttoptr(src, pty)
-            vectors = builder.udiv(c, ir.Constant(i64, width))
-            done = builder.mul(vectors, ir.Constant(i64, width))
-            # whole vectors of channels, then the channels left over one by one
-            for ty, count, first, step in [(ir.VectorType(fty, width), vectors, ir.Constant(i64, 0), width),
-                                           (fty, builder.sub(c, done), done, 1)]:
-                acc = cgutils.alloca_once(builder, ty)   # promoted to a register by LLVM
+            const = lambda v: ir.Constant(i64, v)  # noqa: E731
+            vectors = builder.udiv(c, const(width))
+            done = builder.mul(vectors, const(width))
+
+            def combine(a, v):
+                return builder.select(builder.fcmp_ordered(">", v, a), v, a) if maximum else builder.fadd(a, v)
+
+            def chunks(ty, count, first, step, window):
+                """For each of ``count`` chunks of channels (vectors, or single values), ``window(at, off)``
+                reduces the window; the result (times ``scale`` for the mean) is stored at ``dst``."""
                 scalar = ty == fty
                 splat = scale
                 if not scalar:
@@ -275,25 +285,57 @@ def _window(maximum: bool):
                     for lane in range(width):
                         splat = builder.insert_element(splat, scale, ir.Constant(ir.IntType(32), lane))
 
-                def at(offset, ty=ty, scalar=scalar):
+                def at(offset):
                     p = builder.gep(sp, [offset])
-                    return p if scalar else builder.bitcast(p, ty.as_pointer())
+                    return builder.load(p if scalar else builder.bitcast(p, ty.as_pointer()), align=4)
 
                 with cgutils.for_range(builder, count) as chunk:
-                    off = builder.add(first, builder.mul(chunk.index, ir.Constant(i64, step)))
-                    builder.store(builder.load(at(off), align=4) if maximum else ir.Constant(ty, None), acc)
-                    with cgutils.for_range(builder, nh) as i:
-                        row = builder.add(off, builder.mul(i.index, row_step))
-                        with cgutils.for_range(builder, nw) as j:
-                            v = builder.load(at(builder.add(row, builder.mul(j.index, c))), align=4)
-                            a = builder.load(acc)
-                            if maximum:
-                                builder.store(builder.select(builder.fcmp_ordered(">", v, a), v, a), acc)
-                            else:
-                                builder.store(builder.fadd(a, v), acc)
-                    out = builder.load(acc) if maximum else builder.fmul(builder.load(acc), splat)
+                    off = builder.add(first, builder.mul(chunk.index, const(step)))
+                    out = window(ty, at, off)
+                    out = out if maximum else builder.fmul(out, splat)
                     p = builder.gep(dp, [off])
                     builder.store(out, p if scalar else builder.bitcast(p, ty.as_pointer()), align=4)
+
+            def looped(ty, at, off):   # any window: its rows and columns as loops, the value kept in a register
+                acc = cgutils.alloca_once(builder, ty)   # promoted to a register by LLVM
+                builder.store(at(off) if maximum else ir.Constant(ty, None), acc)
+                with cgutils.for_range(builder, nh) as i:
+                    row = builder.add(off, builder.mul(i.index, row_step))
+                    with cgutils.for_range(builder, nw) as j:
+                        builder.store(combine(builder.load(acc), at(builder.add(row, builder.mul(j.index, c)))), acc)
+                return builder.load(acc)
+
+            def unrolled(rows, cols):   # a window of known size: every load independent, no loop control
+                def window(ty, at, off):
+                    values = [at(builder.add(off, builder.add(builder.mul(const(i), row_step),
+                                                              builder.mul(const(j), c))))
+                              for i in range(rows) for j in range(cols)]
+                    acc = values[0] if maximum else builder.fadd(ir.Constant(ty, None), values[0])
+                    for v in values[1:]:   # in window order, as the loops: the first maximum wins
+                        acc = combine(acc, v)
+                    return acc
+                return window
+
+            vty = ir.VectorType(fty, width)
+            vector_chunks = lambda window: chunks(vty, vectors, const(0), width, window)  # noqa: E731
+            # whole vectors of channels, unrolled for the usual window sizes ...
+            ladder = list(UNROLLED)
+
+            def dispatch(k):
+                if k == len(ladder):
+                    vector_chunks(looped)
+                    return
+                rows, cols = ladder[k]
+                hit = builder.and_(builder.icmp_signed("==", nh, const(rows)), builder.icmp_signed("==", nw, const(cols)))
+                with builder.if_else(hit) as (yes, no):
+                    with yes:
+                        vector_chunks(unrolled(rows, cols))
+                    with no:
+                        dispatch(k + 1)
+
+            dispatch(0)
+            # ... then the channels left over one by one
+            chunks(fty, builder.sub(c, done), done, 1, looped)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -308,3 +350,21 @@ def _window(maximum: bool):
 #: The running value of each vector of channels stays in a register over the whole window.
 window_max = _window(True)
 window_mean = _window(False)
+
+
+@intrinsic
+def prefetch(typingctx, address):
+    """Ask for the 64-byte line at ``address`` to be brought into the caches (``prefetcht0``); a hint
+    only, which never faults, whatever the address."""
+    sig = types.void(address)
+
+    def codegen(context, builder, sig, args):
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0i8")
+        ptr = builder.inttoptr(context.cast(builder, args[0], sig.args[0], types.int64), i8p)
+        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
