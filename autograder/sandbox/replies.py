@@ -122,6 +122,8 @@ def _shared_part(m, slot: int) -> tuple[str, tuple[int, ...], int]:
         raise ProtocolError("a timed answer's description is malformed") from None
     if dtype is None or dtype.kind not in "buif" or dtype.hasobject:
         raise ProtocolError("a timed answer is not a numeric array")
+    if not dtype.isnative:   # e.g. a big-endian long double: numpy cannot even expose its buffer (golden
+        raise ProtocolError("a timed answer is not in this machine's byte order")   # attack-foreign-dtype)
     if len(shape) > 8 or not all(type(s) is int and 0 <= s <= slot for s in shape):
         raise ProtocolError("a timed answer's shape is malformed")
     n = dtype.itemsize
