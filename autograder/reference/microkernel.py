@@ -247,7 +247,7 @@ def store_fence(typingctx):
 
 #: Window sizes whose whole window is unrolled (the common 2x2 and 3x3, and their edge windows in
 #: 'same' padding); any other size runs the window's rows and columns as loops. Unrolled, max 2x2/2 on an
-#: L2-resident batch ran at 2x the loops' rate, which was the limit out of cache too (make bench).
+#: L2-resident batch ran at 73 GB/s against the loops' 57 (3x3: 43 against 39); out of cache, no change.
 UNROLLED = ((2, 2), (3, 3), (2, 3), (3, 2))
 
 
@@ -276,7 +276,7 @@ def _window(maximum: bool):
                 return builder.select(builder.fcmp_ordered(">", v, a), v, a) if maximum else builder.fadd(a, v)
 
             def chunks(ty, count, first, step, window):
-                """For each of ``count`` chunks of channels (vectors, or single values), ``window(at, off)``
+                """For each of ``count`` chunks of channels (vectors, or single values), ``window(ty, at, off)``
                 reduces the window; the result (times ``scale`` for the mean) is stored at ``dst``."""
                 scalar = ty == fty
                 splat = scale
