@@ -93,8 +93,9 @@ def clean_load_errors(errors) -> list[ErrorRecord]:
 
 
 def clean_shared_results(meta, count: int, slot: int) -> list:
-    """Where each timed answer lies in its slot: ``(dtype, shape, bytes)`` for a numeric array, or a list of
-    those for a tuple of arrays (its parts one after another, each 64-byte aligned); all must fit the slot."""
+    """Where each timed answer lies in the child's memory: ``(dtype, shape, bytes, address)`` for a numeric
+    array, or a list of those for a tuple of arrays; each answer's bytes (its parts' rounded up to 64) must
+    fit ``slot``, twice the right answer's."""
     if not isinstance(meta, list) or len(meta) != count:
         raise ProtocolError(f"the child described {len(meta) if isinstance(meta, list) else 'no'} answers for {count} calls")
     out = []
@@ -104,7 +105,7 @@ def clean_shared_results(meta, count: int, slot: int) -> list:
             if not isinstance(parts, list) or not 0 < len(parts) <= 8:
                 raise ProtocolError("a timed answer's parts are malformed")
             described = [_shared_part(p, slot) for p in parts]
-            if sum(-(-n // 64) * 64 for _, _, n in described) > slot:
+            if sum(-(-n // 64) * 64 for _, _, n, _ in described) > slot:
                 raise ProtocolError("a timed answer is larger than its slot")
             out.append(described)
         else:
@@ -112,14 +113,17 @@ def clean_shared_results(meta, count: int, slot: int) -> list:
     return out
 
 
-def _shared_part(m, slot: int) -> tuple[str, tuple[int, ...], int]:
+def _shared_part(m, slot: int) -> tuple[str, tuple[int, ...], int, int]:
     import numpy as np
 
     try:
         dtype = np.dtype(m["dtype"]) if isinstance(m["dtype"], str) and len(m["dtype"]) < 8 else None
         shape = tuple(m["shape"])
+        at = m["at"]
     except (KeyError, TypeError, ValueError):
         raise ProtocolError("a timed answer's description is malformed") from None
+    if type(at) is not int or not 0 <= at < 2**63:
+        raise ProtocolError("a timed answer's address is malformed")
     if dtype is None or dtype.kind not in "buif" or dtype.hasobject:
         raise ProtocolError("a timed answer is not a numeric array")
     if not dtype.isnative:   # e.g. a big-endian long double: numpy cannot even expose its buffer (golden
@@ -131,4 +135,4 @@ def _shared_part(m, slot: int) -> tuple[str, tuple[int, ...], int]:
         n *= s
     if n > slot:
         raise ProtocolError("a timed answer is larger than its slot")
-    return dtype.str, shape, n
+    return dtype.str, shape, n, at

@@ -12,6 +12,8 @@ Every child runs under :class:`~.limits.Limits` (CPU, memory, processes, output)
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import signal
@@ -19,7 +21,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,9 @@ __all__ = ["Outcome", "Runner"]
 #: The most run-time import records a runner keeps for the whole submission.
 MAX_RUNTIME_IMPORTS = 100
 
+#: The input file grows in steps of this many bytes (each growth costs an untimed map request).
+_EXCHANGE_QUANTUM = 4 * 2**20
+
 #: The child's program: its runtime and numpy on the path, then the request loop.
 _BOOT = "import sys; sys.path[:0] = {path!r}; from runtime.child import main; sys.exit(main())"
 
@@ -59,6 +63,107 @@ class Outcome:
     reached: tuple[str, ...] = ()
     #: The imports student code made while the request ran (cleaned records: module, file, line).
     imports: tuple[dict, ...] = ()
+
+
+@dataclass
+class _Exchange:
+    """The grader's side of a child's timed calls: its input file, the size the child has mapped, and the
+    process whose memory holds the answers."""
+
+    fd: int
+    size: int = 0
+    pid: int | None = None
+
+    def close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+class _IOVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC.process_vm_readv.restype = ctypes.c_ssize_t
+_LIBC.process_vm_readv.argtypes = [ctypes.c_int, ctypes.POINTER(_IOVec), ctypes.c_ulong,
+                                   ctypes.POINTER(_IOVec), ctypes.c_ulong, ctypes.c_ulong]
+
+
+def _read_memory(pid: int, address: int, into: np.ndarray) -> int:
+    """Copy ``into.nbytes`` bytes at ``address`` of process ``pid`` into ``into``; the bytes copied, or
+    minus the error number.
+
+    The kernel checks the address against the process's own mappings: a bad one is an error, never a read
+    of anything else. The grader needs the right to trace the child (root, or the child's own uid)."""
+    local, remote = _IOVec(into.ctypes.data, into.nbytes), _IOVec(address, into.nbytes)
+    got = _LIBC.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+    return got if got >= 0 else -ctypes.get_errno()
+
+
+def _runtime_process(top: int) -> int:
+    """The pid of the child's runtime: the oldest process under ``top`` (bubblewrap, or the runtime itself)
+    that is not bubblewrap. Processes that student code starts are younger; reading from the wrong one
+    could only give its own wrong answers."""
+    tree, found = {top}, []
+    entries = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                entries.append((int(entry), int(fields[1]), int(fields[19])))
+            except (OSError, IndexError, ValueError):
+                pass
+    grew = True
+    while grew:   # every descendant of top
+        grew = False
+        for pid, parent, _ in entries:
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    for pid, _, started in entries:
+        if pid in tree:
+            try:
+                exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+            except OSError:
+                continue
+            if exe != "bwrap":
+                found.append((started, pid))
+    return min(found)[1] if found else top
+
+
+def _lay_out(calls: list[tuple]) -> tuple[list[list], list, int]:
+    """The ``call_shared`` form of ``calls`` (each array replaced by its place in the input file), the
+    arrays' bytes in file order (no copy of a contiguous array), and the bytes they take."""
+    encoded_calls, views, offset = [], [], 0
+    for args in calls:
+        encoded = []
+        for a in args:
+            if isinstance(a, np.ndarray):
+                data = np.ascontiguousarray(a)
+                views.append(memoryview(data).cast("B"))
+                encoded.append({"$shared": [offset, data.dtype.str, list(data.shape)]})
+                offset += data.nbytes
+                pad = -offset % 64   # keep every array 64-byte aligned, as numpy allocates them
+                if pad:
+                    views.append(memoryview(bytes(pad)))
+                offset += pad
+            else:
+                encoded.append(a)
+        encoded_calls.append(encoded)
+    return encoded_calls, views, offset
+
+
+def _write_all(fd: int, views: list[memoryview]) -> None:
+    """Write ``views`` one after another from the start of the file ``fd``."""
+    offset = 0
+    for view in views:
+        done = 0
+        while done < len(view):
+            done += os.pwrite(fd, view[done:], offset + done)
+        offset += len(view)
 
 
 class Runner:
@@ -97,6 +202,7 @@ class Runner:
         self.load_failure: str | None = None   # why the first load never finished (the child died, hung), located
         self._progress = ""
         self._ahead = False   # a child spawned by spawn_ahead, not yet loaded
+        self._xchg: _Exchange | None = None   # the input file of timed calls, made on first use
 
     # -------------------------------------------------------------- lifecycle
     @property
@@ -222,6 +328,9 @@ class Runner:
                 pass
         self.proc = None
         self._ahead = False
+        if self._xchg is not None:
+            self._xchg.close()
+            self._xchg = None
         for path in self.dirs.values():
             shutil.rmtree(path, ignore_errors=True)
         self.dirs = {}
@@ -319,102 +428,99 @@ class Runner:
         Returns ``(outcomes, seconds for the whole request, clock)``, or ``(failure, ...)`` when a call
         raised. The clock is the kernel's CPU count for the child's cgroup (``cpuacct``: every thread and
         process the submission runs) where there is one, else the grader's wall clock around the request.
-        Either way the child cannot fake it.
+        Either way the child cannot fake it. ``slot``: the most bytes an answer may take.
+
+        The array arguments travel in the input file (:meth:`_inputs_for`), the answers are read straight
+        from the child's memory: nothing around the calls is the child's to do, and so nothing there is its
+        to skip, defer or do more cheaply than the trusted baseline.
         """
         failed = self._ensure()
         if failed:
             return failed, 0.0, "none"
-        with self._shared_arrays(calls, slot) as (message, read_result):
-            message["name"] = name
-            cpu0 = self.containment.cpu_ns() if self.containment else None
-            t0 = time.perf_counter()
-            out = self._request(message)
-            if out.ok and "shared_results" in out.extra:
-                try:   # the answers are read before the clock stops: nothing is computed after it
-                    metas = clean_shared_results(out.extra["shared_results"], len(calls), message["slot"])
-                    result = [Outcome(True, value=read_result(i, meta)) for i, meta in enumerate(metas)]
-                except ProtocolError as exc:
-                    result = Outcome(False, error=ErrorRecord("ProtocolError", str(exc)))
-            else:
-                result = out
-            wall = time.perf_counter() - t0
-            self._wait_until_idle()
-            cpu1 = self.containment.cpu_ns() if self.containment else None
+        slot = max(int(slot), 8)
+        encoded, inputs, in_bytes = _lay_out(calls)
+        ready = self._inputs_for(in_bytes)
+        if ready is not None:
+            return ready, 0.0, "none"
+        message = {"op": "call_shared", "name": name, "calls": encoded, "slot": slot}
+        # The clock starts before the inputs are written: the child has the input file mapped, so a thread
+        # of its own could see each call's inputs as they arrive; whatever it does from here on is counted
+        # (golden attack-early-inputs). An idle child uses no CPU meanwhile.
+        cpu0 = self.containment.cpu_ns() if self.containment else None
+        t0 = time.perf_counter()
+        try:
+            _write_all(self._xchg.fd, inputs)
+        except OSError as exc:
+            return Outcome(False, error=ErrorRecord("ProtocolError", f"the timed inputs could not be written ({exc})"),
+                           by_grader=True), 0.0, "none"
+        out = self._request(message)
+        if out.ok and "shared_results" in out.extra:
+            try:   # the answers are read before the clock stops: nothing is computed after it
+                metas = clean_shared_results(out.extra["shared_results"], len(calls), slot)
+                result = [Outcome(True, value=self._read_result(meta)) for meta in metas]
+            except ProtocolError as exc:
+                result = Outcome(False, error=ErrorRecord("ProtocolError", str(exc)))
+        else:
+            result = out
+        wall = time.perf_counter() - t0
+        self._wait_until_idle()
+        cpu1 = self.containment.cpu_ns() if self.containment else None
         if cpu0 is not None and cpu1 is not None:
             return result, (cpu1 - cpu0) / 1e9, "cpu"
         return result, wall, "wall"
 
-    @contextmanager
-    def _shared_arrays(self, calls: list[tuple], slot: int):
-        """Put the array arguments of several calls in a file of the exchange folder (in ``/dev/shm``).
+    def _inputs_for(self, in_bytes: int) -> Outcome | None:
+        """Make the input file (in the exchange folder, in ``/dev/shm``) hold at least ``in_bytes``, and have
+        the child map it (an untimed request); None when it does, else the failure.
 
-        Yields the ``call_shared`` request and a function that reads answer ``i`` back from the output file
-        as plain bytes, with the dtype and shape the child reported, checked against its slot. The child
-        may read the input file and write only the output file (it owns that one alone); both are removed
-        afterwards.
+        The file lives as long as the child and is written afresh for every request: the child maps it once
+        and never again, so no mapping, page fault or unmapping is left inside a timed request (see
+        :func:`.runtime.child._map_shared`). The grader allocates its pages and keeps it open for the child's
+        life: while it is open nobody can take a lease on it (which would let the child stall the grader:
+        golden attack-lease), and no open is ever needed.
         """
-        folder = self.dirs["exchange"]
-        slot = max(int(slot), 8)
-        stem = os.urandom(6).hex()
-        fin_path, fout_path = os.path.join(folder, f"in-{stem}"), os.path.join(folder, f"out-{stem}")
-        out_fd = None
+        x = self._xchg
+        if x is not None and in_bytes <= x.size:
+            return None
+        size = -(-max(in_bytes, x.size if x else 0, 1) // _EXCHANGE_QUANTUM) * _EXCHANGE_QUANTUM
         try:
-            # The child may read the inputs only once they are whole, just before the request: a process of
-            # its own that watched the folder could otherwise compute on each call's inputs while the rest
-            # are still written, before the clock starts (golden attack-early-inputs).
-            with open(os.open(fin_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb") as fin:
-                encoded_calls, offset = [], 0
-                for args in calls:
-                    encoded = []
-                    for a in args:
-                        if isinstance(a, np.ndarray):
-                            data = np.ascontiguousarray(a)
-                            fin.write(memoryview(data).cast("B"))   # its bytes, without a copy
-                            encoded.append({"$shared": [offset, data.dtype.str, list(data.shape)]})
-                            offset += data.nbytes
-                            pad = -offset % 64  # keep every array 64-byte aligned, as numpy allocates them
-                            fin.write(b"\0" * pad)
-                            offset += pad
-                        else:
-                            encoded.append(a)
-                    encoded_calls.append(encoded)
-                fin.write(b"\0")  # never empty: an empty file cannot be mapped
-            os.chmod(fin_path, 0o644)   # now readable: the request goes out next
-            # The grader keeps the output file open, read-write, for the whole request and reads it through
-            # that descriptor: while it is open nobody can take a lease on the file (which would let the
-            # child stall the grader's open, or compute after the clock stops), and no open is needed.
-            out_fd = os.open(fout_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-            os.ftruncate(out_fd, slot * len(calls))
-            if self.uid is not None and self.uid != os.getuid():
-                os.fchown(out_fd, self.uid, self.uid)
+            if x is None:
+                fd = os.open(os.path.join(self.dirs["exchange"], "inputs"),
+                             os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                x = self._xchg = _Exchange(fd)
+                if self.uid is not None and self.uid != os.getuid():
+                    os.fchown(fd, self.uid, self.uid)
+            os.ftruncate(x.fd, size)
+            os.posix_fallocate(x.fd, 0, size)   # the pages now, in the grader's memory: no hole to fault
+        except OSError as exc:
+            return Outcome(False, error=ErrorRecord("ProtocolError", f"the input file could not be made: {exc}"),
+                           by_grader=True)
+        x.size = 0   # until the child has mapped it at its new size
+        out = self._request({"op": "map_shared", "in": self._inside("exchange", "inputs")})
+        if not out.ok:
+            return out
+        x.size = size
+        if x.pid is None:   # found now, outside every timed request
+            x.pid = _runtime_process(self.proc.pid)
+        return None
 
-            def read_part(offset: int, meta: tuple):
-                dtype, shape, n = meta
-                value = np.empty(shape, dtype=np.dtype(dtype))   # n bytes: clean_shared_results made sure
-                if n and os.preadv(out_fd, [memoryview(value).cast("B")], offset) != n:   # read straight in
-                    raise ProtocolError("a timed answer is missing from the output file")
-                return value
+    def _read_result(self, meta):
+        """An answer the child described (clean_shared_results), read from its memory."""
+        if isinstance(meta, tuple):
+            return self._read_part(meta)
+        return tuple(self._read_part(part) for part in meta)   # a tuple result: each part
 
-            def read_result(i: int, meta):
-                if isinstance(meta, tuple):
-                    return read_part(i * slot, meta)
-                parts, offset = [], i * slot   # a tuple result: its parts one after another, 64-byte aligned
-                for part in meta:
-                    parts.append(read_part(offset, part))
-                    offset += -(-part[2] // 64) * 64
-                return tuple(parts)
-
-            yield {"op": "call_shared", "path": self._inside("exchange", f"in-{stem}"),
-                   "out_path": self._inside("exchange", f"out-{stem}"), "calls": encoded_calls,
-                   "slot": slot}, read_result
-        finally:
-            if out_fd is not None:
-                os.close(out_fd)
-            for path in (fin_path, fout_path):
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
+    def _read_part(self, meta: tuple):
+        dtype, shape, n, at = meta
+        value = np.empty(shape, dtype=np.dtype(dtype))   # n bytes: clean_shared_results made sure
+        got = _read_memory(self._xchg.pid, at, value) if n else 0
+        if got in (-errno.EPERM, -errno.EACCES):   # the grader's own limit, not the child's doing
+            raise ProtocolError("the grader may not read the child's memory here (process_vm_readv: permission "
+                                "denied): timing needs a grader that runs as root or as the child's user")
+        if got != n:
+            raise ProtocolError("a timed answer could not be read from the child's memory "
+                                "(its address is not readable there)")
+        return value
 
     def _wait_until_idle(self, limit: float = 0.05) -> None:
         """Wait (briefly) until every task of the child's cgroup is off the CPU: the kernel charges a task's

@@ -88,21 +88,20 @@ def expect(shapes, several):
 
 
 def baseline(*args):
-    # one read in each page of every input: the page faults any correct answer pays to read its inputs
-    for a in args:
-        if isinstance(a, np.ndarray) and a.size:
-            a.reshape(-1).view(np.uint8)[::4096].sum()
     shapes, dtypes, several = _SHAPES
-    parts = [np.zeros(s, dtype=d) for s, d in zip(shapes, dtypes)]
+    parts = [np.empty(s, dtype=d) for s, d in zip(shapes, dtypes)]
     return tuple(parts) if several else parts[0]
 """
 
 
 class TrustedBaseline:
     """A child that runs only the grader's own do-nothing function (the student cannot inflate it):
-    ``measure(calls, like, slot)`` is what a request of these calls costs around the calls, the answer's
-    zeros allocated as a student's would be and its inputs read once a page. One child serves every
-    exercise of a grading (told each answer's shapes first), started on first use; close it when done."""
+    ``measure(calls, like, slot)`` is what a request of these calls costs around the calls (the inputs
+    written, the request and its reply, the answers read from the child's memory), the answers' arrays
+    allocated as a student's would be. Nothing else is in it, and no correct answer can skip any of it: the
+    input file is mapped once, outside the timed requests (:meth:`~autograder.sandbox.runner.Runner.timed_calls`).
+    One child serves every exercise of a grading (told each answer's shapes first), started on first use;
+    close it when done."""
 
     def __init__(self, limits, policy):
         self.limits, self.policy = limits, policy
@@ -163,6 +162,21 @@ def _timed(runner, name, calls, slot):
     return None, secs, clock, kind
 
 
+def _disagreement(outs, wants) -> str | None:
+    """Why the timed answers ``outs`` fail against the reference's ``wants``, or None when they agree.
+
+    An answer must have the reference's dtype as well as its values (SPEC §1: float64 for the workloads'
+    float64 images): a float32 answer is written and read in half the bytes, which the trusted baseline's
+    float64 zeros pay in full, and the check's tolerance would let it through (open attack pool-f32-inplace)."""
+    for got, want in zip(outs, wants):
+        for g, w in zip(_parts(got) if isinstance(got, tuple) else (got,), _parts(want)):
+            if isinstance(g, np.ndarray) and g.dtype != w.dtype and g.shape == w.shape and g.dtype.kind == "f":
+                return f"{g.dtype} answers where the reference's are {w.dtype}"
+        if not agrees(got, want):
+            return "wrong answer"
+    return None
+
+
 def _single(runner, name, args, want, slow_message: str | None):
     """One timed call whose answer must agree with ``want``: ``(seconds, clock, None)``, or
     ``(None, clock, TierResult)`` ending the measurement (``too-slow`` on a timeout when ``slow_message``
@@ -170,9 +184,9 @@ def _single(runner, name, args, want, slow_message: str | None):
     outs, secs, clock, err = _timed(runner, name, [args], _slot(want))
     if err == "Timeout" and slow_message:
         return None, clock, TierResult("too-slow", None, clock=clock, message=slow_message)
-    if err or not agrees(outs[0], want):
-        return None, clock, TierResult(None, None, clock=clock,
-                                       message=f"the timing workload failed ({err or 'wrong answer'})")
+    wrong = err or _disagreement(outs, [want])
+    if wrong:
+        return None, clock, TierResult(None, None, clock=clock, message=f"the timing workload failed ({wrong})")
     return secs, clock, None
 
 
@@ -276,8 +290,9 @@ def measure_tier(runner, spec, wl: Workload, seed: int | None = None, repeats: i
                     return TierResult(None, None, clock=clock, message="not measured: the trusted baseline failed")
                 baselines.append(base)
             outs, secs, clock, err = _timed(runner, spec.name, calls, slot)
-            if err or not all(agrees(o, w) for o, w in zip(outs, wants)):
-                return TierResult(None, None, clock=clock, message=f"a timed call failed ({err or 'wrong answer'})")
+            wrong = err or _disagreement(outs, wants)
+            if wrong:
+                return TierResult(None, None, clock=clock, message=f"a timed call failed ({wrong})")
             requests.append(secs)
             if len(requests) >= EARLY_AFTER and _beyond_doubt(requests, baselines, reference, batch, wl):
                 break

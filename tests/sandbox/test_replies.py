@@ -47,18 +47,22 @@ def test_every_reply_field_comes_out_in_its_form_and_size(reply, names):
     assert len(metas) == 2
     for meta in metas:   # one array, or the parts of a tuple result, which together fit the slot
         parts = meta if isinstance(meta, list) else [meta]
-        assert sum(-(-n // 64) * 64 for _, _, n in parts) <= 4096 or len(parts) == 1 and parts[0][2] <= 4096
+        assert sum(-(-n // 64) * 64 for _, _, n, _ in parts) <= 4096 or len(parts) == 1 and parts[0][2] <= 4096
+        assert all(type(at) is int and 0 <= at < 2**63 for _, _, _, at in parts)
 
 
 @given(parts=st.lists(st.fixed_dictionaries({"dtype": st.sampled_from(["<f8", "<f4", "|u1", "|O", "<U3"]),
-                                              "shape": st.lists(st.integers(0, 40), max_size=3)}), max_size=10))
+                                              "shape": st.lists(st.integers(0, 40), max_size=3),
+                                              "at": st.sampled_from([0, 4096, -1, 2**64, "7", 1.5])}),
+                      max_size=10))
 def test_the_parts_of_a_timed_tuple_answer_fit_their_slot_or_are_refused(parts):
     try:
         (meta,) = clean_shared_results([{"parts": parts}], 1, 4096)
     except ProtocolError:
         return
-    assert 0 < len(meta) <= 8 and sum(-(-n // 64) * 64 for _, _, n in meta) <= 4096
-    assert all(np.dtype(d).kind in "buif" for d, _, _ in meta)
+    assert 0 < len(meta) <= 8 and sum(-(-n // 64) * 64 for _, _, n, _ in meta) <= 4096
+    assert all(np.dtype(d).kind in "buif" for d, _, _, _ in meta)
+    assert all(at in (0, 4096) for _, _, _, at in meta)   # an address is an int the machine can have
 
 
 @settings(max_examples=200)

@@ -109,3 +109,99 @@ def test_a_submission_gets_one_processor_whatever_it_starts(tmp_path):
         assert r.call("spin", (2.0,)).ok
         used, wall = (r.containment.cpu_ns() - before) / 1e9, time.monotonic() - t0
     assert wall >= 2.0 and used <= 1.15 * wall, (used, wall)
+
+
+EARLY = '''
+import mmap, os, threading, time
+import numpy as np
+
+_spun = []
+
+
+def _watch(path="/exchange/inputs" if os.path.isdir("/exchange") else None):
+    while path is None or not os.path.exists(path):
+        if path is None:   # without bubblewrap: the exchange folder is the one beside the sources' copy
+            path = next((os.path.join(d, "inputs") for d in _folders() if os.path.exists(os.path.join(d, "inputs"))), None)
+        time.sleep(0.001)
+    time.sleep(0.05)
+    with open(path, "rb") as fh:
+        view = mmap.mmap(fh.fileno(), 0, prot=mmap.PROT_READ)
+    first = view[:8]
+    while view[:8] == first:   # the grader starts writing the request's inputs
+        time.sleep(0.0001)
+    t0 = time.thread_time()
+    while not _spun:           # spin until the request arrives
+        pass
+    _spun.append(time.thread_time() - t0)
+
+
+def _folders():
+    import glob
+    return glob.glob("/dev/shm/convcourse-xchg-*") + glob.glob("/tmp/convcourse-xchg-*")
+
+
+def start():
+    threading.Thread(target=_watch, daemon=True).start()
+    return 0
+
+
+def early(images):
+    _spun.append(None)
+    while len(_spun) < 2:
+        time.sleep(0.0005)
+    return np.array([_spun[1]])
+
+
+def address(images):
+    return images[:1] * 0 + 7.0
+'''
+
+
+def test_what_the_child_does_once_the_inputs_are_being_written_is_timed(tmp_path):
+    """The child has the input file mapped: a thread of its own that works as soon as the inputs start to
+    arrive, before the request goes out, is counted (golden attack-early-inputs)."""
+    p = tmp_path / "s.py"
+    p.write_text(EARLY)
+    with Runner(load_submission(p), ["start", "early"], timeout=20.0) as r:
+        r.start()
+        big = np.zeros((16, 2**20))   # 128 MiB of inputs: writing them takes milliseconds
+        assert r.timed_calls("address", [(big,)], 2**24)[0][0].ok   # the file, made and mapped
+        assert r.call("start", ()).ok
+        time.sleep(0.2)
+        result, secs, clock = r.timed_calls("early", [(big + 1,)], 64)
+    assert clock == "cpu" and isinstance(result, list), result
+    spun = float(result[0].value[0])
+    assert spun > 0.001 and secs >= spun, (spun, secs)
+
+
+FORGED = '''
+import sys
+import numpy as np
+
+child = sys.modules["runtime.child"]
+honest = child._call_shared
+
+
+def lie():
+    child._call_shared = lambda msg, labels: {"ok": True, "shared_results": [
+        {"dtype": "<f8", "shape": [4], "at": 8}] * len(msg["calls"])}
+    return 0
+
+
+def address(images):
+    return images[:1] * 0 + 7.0
+'''
+
+
+def test_timed_answers_are_read_from_the_childs_memory_and_a_bad_address_is_a_protocol_error(tmp_path):
+    p = tmp_path / "s.py"
+    p.write_text(FORGED)
+    with Runner(load_submission(p), ["address", "lie"], timeout=20.0) as r:
+        r.start()
+        images = np.ones((3, 5))
+        result, _, _ = r.timed_calls("address", [(images,), (images * 2,)], 64)
+        assert [o.value.tolist() for o in result] == [[[7.0] * 5]] * 2
+        assert r.call("lie", ()).ok   # from now on its runtime says the answers lie at address 8
+        failed, _, _ = r.timed_calls("address", [(images,)], 64)
+        assert not failed.ok and failed.error.type == "ProtocolError" and "memory" in failed.error.message
+        assert r.call("address", (images,)).ok   # one failed request, and the child goes on

@@ -5,8 +5,10 @@ the student's own printing goes to a capture file. It cannot import the referenc
 hold it), and the grader never sends it an expected answer: it only runs what it is asked and reports
 what came back. Its limits (rlimits, cgroup) were set before it started, by the grader.
 
-Requests (see :mod:`.protocol`): ``load`` the sources, ``call`` a function with arguments, ``call_shared``
-(timed calls whose arrays travel in a shared file), ``get`` a variable, ``exit``.
+Requests (see :mod:`.protocol`): ``load`` the sources, ``call`` a function with arguments, ``map_shared``
+(map the input file of timed calls), ``call_shared`` (timed calls whose arrays travel in that file and
+this process's memory),
+``get`` a variable, ``exit``.
 """
 
 from __future__ import annotations
@@ -172,31 +174,67 @@ def _call(msg: dict, labels: set[str]) -> dict:
     return {"ok": True, "result": result, "args_after": tuple(args)}
 
 
-def _call_shared(msg: dict, labels: set[str]) -> dict:
-    """Timed calls whose arrays travel through shared files instead of the pipe (see autograder/timing/measure.py).
+#: The input file of timed calls, mapped once (``map_shared``) and reused by every ``call_shared``.
+_exchange: dict = {}
 
-    ``msg['calls']`` lists argument lists; array arguments are plain ndarrays over a private
-    (copy-on-write) mapping of ``msg['path']``, so the student may scribble on them. Answer ``i`` is
-    copied into ``msg['out_path']`` at ``i * msg['slot']``; only shapes and dtypes come back. Several
-    calls per request spread the cost of the request itself thin.
+#: The last timed request's answers, alive until the next one: the grader reads them from this process's
+#: memory (process_vm_readv) after the reply.
+_kept: list = []
+
+#: madvise(MADV_POPULATE_WRITE), Linux 5.14: map every page of a mapping now, one call, no fault each.
+_POPULATE_WRITE = 23
+
+
+def _map_shared(msg: dict) -> dict:
+    """Map the grader's input file for the timed calls that follow, and map every page of it now.
+
+    This request is not timed. Mapping once and reusing the pages is what takes every cost around the calls
+    out of the timed requests: no mmap, page fault or munmap is left in them for student code to skip, defer
+    or do more cheaply than the trusted baseline (golden attack-deferred-unmap, attack-skip-populate). A
+    submission that undoes the population here pays the faults in its own timed calls.
     """
     import mmap
 
+    for old in _exchange.values():
+        try:
+            old.close()
+        except BufferError:   # the student kept a view of it: dropped, not closed
+            pass
+    _exchange.clear()
+    try:
+        with open(msg["in"], "r+b") as fh:
+            view = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    except (OSError, ValueError) as exc:
+        return {"ok": False, "error": {"type": "ProtocolError", "message": f"cannot map the inputs: {exc}"}}
+    try:
+        view.madvise(_POPULATE_WRITE)
+    except (OSError, ValueError):   # an older kernel: a read in each page instead
+        for at in range(0, len(view), mmap.PAGESIZE):
+            view[at]
+    _exchange["in"] = view
+    return {"ok": True}
+
+
+def _call_shared(msg: dict, labels: set[str]) -> dict:
+    """Timed calls whose arrays travel through the input file and this process's memory instead of the
+    pipe (see autograder/timing/measure.py and :func:`_map_shared`).
+
+    ``msg['calls']`` lists argument lists; array arguments are plain ndarrays over the input file's
+    (writable, shared) mapping, which the grader writes afresh before every request, so the student may
+    scribble on them. Each answer stays where the function put it (made contiguous if it is not) and only its
+    address, shape and dtype come back: the grader reads the bytes itself, so no copy of them is in the
+    request, for student code to skip (golden attack-direct-answers). Several calls per request spread the
+    cost of the request itself thin.
+    """
     import numpy as np
 
-    # Pages are mapped as they are first touched, for the student's code and the trusted baseline alike
-    # (which touches every page of its inputs, as any correct answer must): nothing is populated up front,
-    # because whatever this process does before the calls, student code in it can undo (it once turned
-    # MAP_POPULATE off through a traceback's frame and skipped a cost the baseline paid: attack-skip-populate).
-    rw = mmap.PROT_READ | mmap.PROT_WRITE
-    with open(msg["path"], "rb") as fh:
-        src = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_PRIVATE, prot=rw)
-    with open(msg["out_path"], "r+b") as fh:
-        out = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED, prot=rw)
+    _kept.clear()
+    if "in" not in _exchange:
+        return {"ok": False, "error": {"type": "ProtocolError", "message": "no input file is mapped"}}
+    src = _exchange["in"]
     fn = _lookup(msg["name"])
-    slot = int(msg["slot"])
     results = []
-    for i, call in enumerate(msg["calls"]):
+    for call in msg["calls"]:
         args = []
         for a in call:
             if isinstance(a, dict) and "$shared" in a:
@@ -208,17 +246,15 @@ def _call_shared(msg: dict, labels: set[str]) -> dict:
             result = fn(*args)
         except BaseException as exc:  # noqa: BLE001
             return {"ok": False, "error": _error(exc, labels)}
-        # one array, or a tuple of them (a function with several results): the parts one after another,
-        # each 64-byte aligned, in the call's slot
+        # one array, or a tuple of them (a function with several results)
         parts = result if type(result) is tuple and 0 < len(result) <= 8 else (result,)
-        if not all(isinstance(p, np.ndarray) and p.dtype.kind in "buif" for p in parts) \
-                or sum(-(-p.nbytes // 64) * 64 for p in parts) > slot:
+        if not all(isinstance(p, np.ndarray) and p.dtype.kind in "buif" for p in parts):
             return {"ok": True, "result": result}
-        offset, metas = i * slot, []
+        metas = []
         for p in parts:
-            np.ndarray(p.shape, dtype=p.dtype, buffer=out, offset=offset)[...] = p
-            metas.append({"dtype": p.dtype.str, "shape": list(p.shape)})
-            offset += -(-p.nbytes // 64) * 64
+            p = np.ascontiguousarray(p)
+            _kept.append(p)
+            metas.append({"dtype": p.dtype.str, "shape": list(p.shape), "at": p.__array_interface__["data"][0]})
         results.append(metas[0] if type(result) is not tuple else {"parts": metas})
     return {"ok": True, "shared_results": results}
 
@@ -261,6 +297,8 @@ def main() -> int:
             reply = _load(msg)
         elif op == "call":
             reply = _call(msg, labels)
+        elif op == "map_shared":
+            reply = _map_shared(msg)
         elif op == "call_shared":
             reply = _call_shared(msg, labels)
         elif op == "get":
