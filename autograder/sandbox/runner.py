@@ -454,14 +454,8 @@ class Runner:
             return Outcome(False, error=ErrorRecord("ProtocolError", f"the timed inputs could not be written ({exc})"),
                            by_grader=True), 0.0, "none"
         out = self._request(message)
-        if out.ok and "shared_results" in out.extra:
-            try:   # the answers are read before the clock stops: nothing is computed after it
-                metas = clean_shared_results(out.extra["shared_results"], len(calls), slot)
-                result = [Outcome(True, value=self._read_result(meta)) for meta in metas]
-            except ProtocolError as exc:
-                result = Outcome(False, error=ErrorRecord("ProtocolError", str(exc)))
-        else:
-            result = out
+        # the answers are read before the clock stops: nothing is computed after it
+        result = self._read_answers(out, len(calls), slot) if out.ok and "shared_results" in out.extra else out
         wall = time.perf_counter() - t0
         self._wait_until_idle()
         cpu1 = self.containment.cpu_ns() if self.containment else None
@@ -503,6 +497,31 @@ class Runner:
         if x.pid is None:   # found now, outside every timed request
             x.pid = _runtime_process(self.proc.pid)
         return None
+
+    def _read_answers(self, out: Outcome, count: int, slot: int) -> list[Outcome] | Outcome:
+        """The ``count`` answers a timed request's reply describes, read from the child's memory within the
+        request's time limit: where a child could make a read of its memory wait (userfaultfd, on a machine
+        that lets unprivileged processes handle kernel faults), it is killed, and the grader goes on."""
+        box: dict = {}
+
+        def read():
+            try:
+                metas = clean_shared_results(out.extra["shared_results"], count, slot)
+                box["answers"] = [Outcome(True, value=self._read_result(meta)) for meta in metas]
+            except ProtocolError as exc:
+                box["answers"] = Outcome(False, error=ErrorRecord("ProtocolError", str(exc)))
+            except Exception as exc:  # noqa: BLE001 - whatever the reply holds, this request fails alone
+                box["answers"] = Outcome(False, error=ErrorRecord("ProtocolError", f"unreadable answers ({type(exc).__name__})"))
+
+        worker = threading.Thread(target=read, daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            self.close()
+            worker.join(5)
+            return Outcome(False, error=ErrorRecord("Timeout", f"its answers could not be read within {self.timeout:g} s"),
+                           by_grader=True)
+        return box["answers"]
 
     def _read_result(self, meta):
         """An answer the child described (clean_shared_results), read from its memory."""
