@@ -476,7 +476,7 @@ class Runner:
         x = self._xchg
         if x is not None and in_bytes <= x.size:
             return None
-        size = -(-max(in_bytes, x.size if x else 0, 1) // _EXCHANGE_QUANTUM) * _EXCHANGE_QUANTUM
+        size = -(-max(in_bytes, 1) // _EXCHANGE_QUANTUM) * _EXCHANGE_QUANTUM   # in_bytes > what is mapped
         try:
             if x is None:
                 fd = os.open(os.path.join(self.dirs["exchange"], "inputs"),

@@ -57,7 +57,8 @@ def _reference_batch(spec, calls) -> tuple[list[float], list]:
 
     The answers come from untimed calls and are kept (the student's are checked against them); each timed
     call's output is dropped at once, so the next one reuses that memory, as a student's calls in their
-    child do. Timing the calls that make the kept answers would count the page faults of memory new to the
+    child reuse what the answers of the request before freed (the child keeps a request's answers until the
+    next one, for the grader to read). Timing the calls that make the kept answers would count the page faults of memory new to the
     process, or write-protected since a child was forked: 392 faults a call, 0.5 ms -> 0.9-1.3 ms on the
     bank workload, which is how fork-started busy loops pulled ratios down by 1.6-2.5x (docs/tiers.md)."""
     with single_threaded():   # once for the batch: entering it costs threadpoolctl's introspection
@@ -72,7 +73,7 @@ def _parts(want) -> tuple:
 
 
 def _slot(want) -> int:
-    """Bytes each timed answer may take in the shared file: twice the right answer's, parts 64-byte aligned."""
+    """Bytes each timed answer may take: twice the right answer's, parts rounded up to 64."""
     return 2 * sum(-(-p.nbytes // 64) * 64 for p in _parts(want))
 
 
@@ -166,10 +167,10 @@ def _disagreement(outs, wants) -> str | None:
     """Why the timed answers ``outs`` fail against the reference's ``wants``, or None when they agree.
 
     An answer must have the reference's dtype as well as its values (SPEC §1: float64 for the workloads'
-    float64 images): a float32 answer is written and read in half the bytes, which the trusted baseline's
-    float64 zeros pay in full, and the check's tolerance would let it through (open attack pool-f32-inplace)."""
+    float64 images): a float32 answer takes half the bytes of the trusted baseline's float64 ones, and the
+    check's tolerance would let it through (golden attack-f32-answers)."""
     for got, want in zip(outs, wants):
-        for g, w in zip(_parts(got) if isinstance(got, tuple) else (got,), _parts(want)):
+        for g, w in zip(_parts(got), _parts(want)):
             if isinstance(g, np.ndarray) and g.dtype != w.dtype and g.shape == w.shape and g.dtype.kind == "f":
                 return f"{g.dtype} answers where the reference's are {w.dtype}"
         if not agrees(got, want):

@@ -7,8 +7,7 @@ what came back. Its limits (rlimits, cgroup) were set before it started, by the 
 
 Requests (see :mod:`.protocol`): ``load`` the sources, ``call`` a function with arguments, ``map_shared``
 (map the input file of timed calls), ``call_shared`` (timed calls whose arrays travel in that file and
-this process's memory),
-``get`` a variable, ``exit``.
+this process's memory), ``get`` a variable, ``exit``.
 """
 
 from __future__ import annotations
@@ -190,7 +189,7 @@ def _map_shared(msg: dict) -> dict:
 
     This request is not timed. Mapping once and reusing the pages is what takes every cost around the calls
     out of the timed requests: no mmap, page fault or munmap is left in them for student code to skip, defer
-    or do more cheaply than the trusted baseline (golden attack-deferred-unmap, attack-skip-populate). A
+    or do more cheaply than the trusted baseline (golden attack-own-request-loop, attack-skip-populate). A
     submission that undoes the population here pays the faults in its own timed calls.
     """
     import mmap
@@ -223,7 +222,7 @@ def _call_shared(msg: dict, labels: set[str]) -> dict:
     (writable, shared) mapping, which the grader writes afresh before every request, so the student may
     scribble on them. Each answer stays where the function put it (made contiguous if it is not) and only its
     address, shape and dtype come back: the grader reads the bytes itself, so no copy of them is in the
-    request, for student code to skip (golden attack-direct-answers). Several calls per request spread the
+    request, for student code to skip (golden attack-own-request-loop). Several calls per request spread the
     cost of the request itself thin.
     """
     import numpy as np
