@@ -115,14 +115,21 @@ def cgroup_version() -> int | None:
     return None
 
 
+def proc_stat(path: str) -> list[str]:
+    """The fields of a ``/proc/<pid>/stat`` (or ``.../task/<tid>/stat``) file after the command name, the
+    state first (``proc(5)``'s field 3 is index 0): the name is in parentheses and may itself hold spaces
+    and parentheses, so the fields start after the last ')'. Empty when the file cannot be read."""
+    try:
+        with open(path) as fh:
+            return fh.read().rsplit(")", 1)[-1].split()
+    except OSError:
+        return []
+
+
 def process_running(pid: int) -> bool:
     """Whether process ``pid`` exists and is not a zombie: a killed grader whose parent died too stays a
     zombie until init reaps it, which here can take seconds, or forever; it runs nothing any more."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[:1] not in (["Z"], ["X"])
+    return proc_stat(f"/proc/{pid}/stat")[:1] not in ([], ["Z"], ["X"])
 
 
 def _owner(name: str) -> int | None:
@@ -303,12 +310,8 @@ class Containment:
             except OSError:
                 continue
             for tid in tasks:
-                try:
-                    with open(f"/proc/{pid}/task/{tid}/stat") as fh:
-                        if fh.read().rsplit(")", 1)[1].split()[0] == "R":
-                            return True
-                except (OSError, IndexError):
-                    continue
+                if proc_stat(f"/proc/{pid}/task/{tid}/stat")[:1] == ["R"]:
+                    return True
         return False
 
     def kill_all(self, wait: float = 2.0) -> int:

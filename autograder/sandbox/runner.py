@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .isolation import Isolation, Plan, Policy, plan_for
-from .limits import Containment, Limits
+from .limits import Containment, Limits, proc_stat
 from .replies import (ErrorRecord, clean_error, clean_found, clean_imports, clean_load_errors,
                       clean_shared_results)
 from .runtime.protocol import ProtocolError, read_message, write_message
@@ -109,13 +109,9 @@ def _runtime_process(top: int) -> int:
     tree, found = {top}, []
     entries = []
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    fields = fh.read().rsplit(")", 1)[1].split()
-                entries.append((int(entry), int(fields[1]), int(fields[19])))
-            except (OSError, IndexError, ValueError):
-                pass
+        fields = proc_stat(f"/proc/{entry}/stat") if entry.isdigit() else []
+        if len(fields) > 19:   # the parent's pid and the start time (proc(5) fields 4 and 22)
+            entries.append((int(entry), int(fields[1]), int(fields[19])))
     grew = True
     while grew:   # every descendant of top
         grew = False
@@ -355,19 +351,9 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - a malformed reply of any kind costs this request only
                 box["bad"] = exc if isinstance(exc, ProtocolError) else ProtocolError(f"unreadable reply ({type(exc).__name__})")
 
-        left = self.deadline - time.monotonic() if self.deadline is not None else self.timeout
-        if left <= 0:
-            return Outcome(False, error=ErrorRecord("BudgetSpent", self.spent_message()), by_grader=True)
-        worker = threading.Thread(target=exchange, daemon=True)
-        worker.start()
-        worker.join(min(self.timeout, left))
-        if worker.is_alive():
-            self.close()
-            worker.join(5)
-            if left < self.timeout:
-                return Outcome(False, error=ErrorRecord("BudgetSpent", self.spent_message()), by_grader=True)
-            return Outcome(False, error=ErrorRecord("Timeout", f"did not return within {self.timeout:g} s"),
-                           by_grader=True)
+        late = self._within_limit(exchange, f"did not return within {self.timeout:g} s")
+        if late is not None:
+            return late
         if "reply" not in box:
             code = None
             if "died" in box:
@@ -391,6 +377,24 @@ class Runner:
         after = reply.get("args_after")
         return Outcome(True, value=reply.get("result"), args_after=tuple(after) if isinstance(after, (list, tuple)) else (),
                        extra=reply, imports=tuple(imports))
+
+    def _within_limit(self, work, late: str) -> Outcome | None:
+        """Run ``work()`` (which talks to the child) in a thread for at most the call limit and what is left
+        of the submission's budget: None when it finished, else the failure, the child killed (a child that
+        never answers, or makes a read of its memory wait, stalls nothing). ``late``: the timeout's message."""
+        left = self.deadline - time.monotonic() if self.deadline is not None else self.timeout
+        if left <= 0:
+            return Outcome(False, error=ErrorRecord("BudgetSpent", self.spent_message()), by_grader=True)
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        worker.join(min(self.timeout, left))
+        if not worker.is_alive():
+            return None
+        self.close()
+        worker.join(5)
+        if left < self.timeout:
+            return Outcome(False, error=ErrorRecord("BudgetSpent", self.spent_message()), by_grader=True)
+        return Outcome(False, error=ErrorRecord("Timeout", late), by_grader=True)
 
     def spent_message(self) -> str:
         return f"not run: the submission's time budget ({self.limits.submission_seconds:g} s in all) is spent"
@@ -500,8 +504,9 @@ class Runner:
 
     def _read_answers(self, out: Outcome, count: int, slot: int) -> list[Outcome] | Outcome:
         """The ``count`` answers a timed request's reply describes, read from the child's memory within the
-        request's time limit: where a child could make a read of its memory wait (userfaultfd, on a machine
-        that lets unprivileged processes handle kernel faults), it is killed, and the grader goes on."""
+        call limit and what is left of the submission's budget: where a child could make a read of its
+        memory wait (userfaultfd, on a machine that lets unprivileged processes handle kernel faults), it is
+        killed, and the grader goes on."""
         box: dict = {}
 
         def read():
@@ -513,15 +518,8 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - whatever the reply holds, this request fails alone
                 box["answers"] = Outcome(False, error=ErrorRecord("ProtocolError", f"unreadable answers ({type(exc).__name__})"))
 
-        worker = threading.Thread(target=read, daemon=True)
-        worker.start()
-        worker.join(self.timeout)
-        if worker.is_alive():
-            self.close()
-            worker.join(5)
-            return Outcome(False, error=ErrorRecord("Timeout", f"its answers could not be read within {self.timeout:g} s"),
-                           by_grader=True)
-        return box["answers"]
+        late = self._within_limit(read, f"its answers could not be read within {self.timeout:g} s")
+        return late if late is not None else box["answers"]
 
     def _read_result(self, meta):
         """An answer the child described (clean_shared_results), read from its memory."""

@@ -205,3 +205,35 @@ def test_timed_answers_are_read_from_the_childs_memory_and_a_bad_address_is_a_pr
         failed, _, _ = r.timed_calls("address", [(images,)], 64)
         assert not failed.ok and failed.error.type == "ProtocolError" and "memory" in failed.error.message
         assert r.call("address", (images,)).ok   # one failed request, and the child goes on
+
+
+def test_an_answer_read_that_stalls_kills_the_child_within_the_call_limit_and_the_budget(tmp_path, monkeypatch):
+    import errno
+
+    import autograder.sandbox.runner as runner_module
+
+    def stalled(pid, address, into):   # as a read of pages the child handles itself (userfaultfd) could
+        while r.proc is not None:   # until the child is killed
+            time.sleep(0.01)
+        return -errno.ESRCH
+
+    p = tmp_path / "s.py"
+    p.write_text(FORGED)
+    with Runner(load_submission(p), ["address", "lie"], timeout=1.0) as r:
+        r.start()
+        images = np.ones((3, 5))
+        monkeypatch.setattr(runner_module, "_read_memory", stalled)
+        late, _, _ = r.timed_calls("address", [(images,)], 64)
+        assert not late.ok and late.error.type == "Timeout" and "answers could not be read" in late.error.message
+        assert r.proc is None   # killed, and the grader went on
+        monkeypatch.undo()
+        assert r.call("address", (images,)).ok   # a new child
+        r.timed_calls("address", [(images,)], 64)   # its input file mapped before the budget is cut
+        monkeypatch.setattr(runner_module, "_read_memory", stalled)
+        r.timeout = 6.0
+        r.deadline = time.monotonic() + 0.4   # less of the submission's budget left than the call limit
+        t0 = time.monotonic()
+        spent, _, _ = r.timed_calls("address", [(images,)], 64)
+        waited = time.monotonic() - t0
+        assert not spent.ok and spent.error.type == "BudgetSpent", spent.error
+        assert waited < 3.0, waited   # what was left of the budget, not the call limit
