@@ -34,7 +34,7 @@ def _gray(rng, m):
 
 #: 64 images of 28x28 and a 3x3 kernel; bounds from the canonical classes (docs/tiers.md).
 GRAY = Workload("gray", m=64, probe=4, make=_gray,
-                bounds=((Tier.REFERENCE_CLASS, 1.9), (Tier.FAST, 15.0), (Tier.VECTORIZED, 95.0)))
+                bounds=((Tier.REFERENCE_CLASS, 2.5), (Tier.FAST, 25.0), (Tier.VECTORIZED, 95.0)))
 
 
 # --------------------------------------------------------------------------------------------- cases
