@@ -36,7 +36,7 @@ def _line(value) -> int | None:
 class ErrorRecord:
     """What went wrong in one request: the exception's ``type`` and ``message`` and where in student code
     (``file``, ``line``, that line's ``code``; ``source``: the file that was loading), or the grader's own
-    (``Timeout``, ``BudgetSpent``, ``ProcessDied``, with ``Outcome.by_grader``). Every string is printable
+    (``Timeout``, ``BudgetSpent``, ``ProcessDied``, ``GraderLimit``, with ``Outcome.by_grader``). Every string is printable
     and cut to size."""
 
     type: str

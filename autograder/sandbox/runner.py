@@ -102,6 +102,10 @@ def _read_memory(pid: int, address: int, into: np.ndarray) -> int:
     return got if got >= 0 else -ctypes.get_errno()
 
 
+class _CannotRead(ProtocolError):
+    """The grader lacks the right to read the child's memory: its environment's limit, not the child's doing."""
+
+
 def _runtime_process(top: int) -> int:
     """The pid of the child's runtime: the oldest process under ``top`` (bubblewrap, or the runtime itself)
     that is not bubblewrap. Processes that student code starts are younger; reading from the wrong one
@@ -513,6 +517,8 @@ class Runner:
             try:
                 metas = clean_shared_results(out.extra["shared_results"], count, slot)
                 box["answers"] = [Outcome(True, value=self._read_result(meta)) for meta in metas]
+            except _CannotRead as exc:
+                box["answers"] = Outcome(False, error=ErrorRecord("GraderLimit", str(exc)), by_grader=True)
             except ProtocolError as exc:
                 box["answers"] = Outcome(False, error=ErrorRecord("ProtocolError", str(exc)))
             except Exception as exc:  # noqa: BLE001 - whatever the reply holds, this request fails alone
@@ -532,8 +538,9 @@ class Runner:
         value = np.empty(shape, dtype=np.dtype(dtype))   # n bytes: clean_shared_results made sure
         got = _read_memory(self._xchg.pid, at, value) if n else 0
         if got in (-errno.EPERM, -errno.EACCES):   # the grader's own limit, not the child's doing
-            raise ProtocolError("the grader may not read the child's memory here (process_vm_readv: permission "
-                                "denied): timing needs a grader that runs as root or as the child's user")
+            raise _CannotRead("the grader may not read the sandboxed process's memory here (process_vm_readv: "
+                              "permission denied): timing needs the CAP_SYS_PTRACE capability, which a container "
+                              "gets with `docker run --cap-add SYS_PTRACE` (docs/instructors.md)")
         if got != n:
             raise ProtocolError("a timed answer could not be read from the child's memory "
                                 "(its address is not readable there)")

@@ -237,3 +237,31 @@ def test_an_answer_read_that_stalls_kills_the_child_within_the_call_limit_and_th
         waited = time.monotonic() - t0
         assert not spent.ok and spent.error.type == "BudgetSpent", spent.error
         assert waited < 3.0, waited   # what was left of the budget, not the call limit
+
+
+def test_a_grader_without_the_right_to_read_the_childs_memory_says_so(tmp_path):
+    """Docker's default capabilities leave out CAP_SYS_PTRACE, which reading the memory of a child under
+    another uid needs: the timed request fails with the grader's reason, not as the child's protocol error."""
+    import shutil
+    import subprocess
+    import sys
+
+    import pytest
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root (the child runs under another uid) and util-linux's setpriv")
+    p = tmp_path / "s.py"
+    p.write_text(FORGED)
+    script = f'''
+import numpy as np
+from autograder.sandbox import Runner
+from autograder.grading.submission import load_submission
+with Runner(load_submission({str(p)!r}), ["address"], timeout=20.0) as r:
+    r.start()
+    failed, _, _ = r.timed_calls("address", [(np.ones((3, 5)),)], 64)
+    print(failed.error.type, failed.by_grader, failed.error.message)
+'''
+    out = subprocess.run(["setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace", sys.executable, "-c", script],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("GraderLimit True ") and "CAP_SYS_PTRACE" in out.stdout, out.stdout
