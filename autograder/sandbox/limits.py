@@ -118,10 +118,12 @@ def cgroup_version() -> int | None:
 def proc_stat(path: str) -> list[str]:
     """The fields of a ``/proc/<pid>/stat`` (or ``.../task/<tid>/stat``) file after the command name, the
     state first (``proc(5)``'s field 3 is index 0): the name is in parentheses and may itself hold spaces
-    and parentheses, so the fields start after the last ')'. Empty when the file cannot be read."""
+    and parentheses, so the fields start after the last ')'. Empty when the file cannot be read. Read as
+    bytes: the name is the process's own to set (``prctl(PR_SET_NAME)``), and need not be UTF-8; the fields
+    after it are ASCII."""
     try:
-        with open(path) as fh:
-            return fh.read().rsplit(")", 1)[-1].split()
+        with open(path, "rb") as fh:
+            return fh.read().rsplit(b")", 1)[-1].decode("ascii", "replace").split()
     except OSError:
         return []
 

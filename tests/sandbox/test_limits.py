@@ -59,3 +59,25 @@ def test_a_sweep_kills_what_a_dead_graders_sandbox_left_and_spares_a_live_grader
             os.kill(left, signal.SIGKILL)
         except OSError:
             pass
+
+
+def test_proc_stat_reads_a_process_whose_name_is_not_utf8():
+    """A process names itself (prctl PR_SET_NAME): student code can pick bytes that are not UTF-8 and a ')'
+    of their own; the grader's readers of /proc must still find the state and the fields after it."""
+    import ctypes
+    import threading
+
+    from autograder.sandbox.limits import proc_stat
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    seen = {}
+
+    def named():
+        assert libc.prctl(15, ctypes.c_char_p(b"\xff\xfe) R 1"), 0, 0, 0) == 0   # PR_SET_NAME
+        seen["fields"] = proc_stat(f"/proc/self/task/{threading.get_native_id()}/stat")
+
+    t = threading.Thread(target=named)
+    t.start()
+    t.join()
+    fields = seen["fields"]
+    assert fields[0] == "R" and int(fields[1]) == os.getppid() and len(fields) > 19, fields[:3]   # state, parent
