@@ -129,12 +129,20 @@ def test_the_class_workflow_keeps_each_secret_to_its_step():
 
 
 def _git(*args: str, cwd: Path, date: str | None = None) -> str:
-    env = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="student",
-               GIT_AUTHOR_EMAIL="student@example.org", GIT_COMMITTER_NAME="student",
-               GIT_COMMITTER_EMAIL="student@example.org")
+    """git as a student would run it, in an environment of its own: nothing inherited but ``PATH`` (a CI
+    runner's ``GIT_*`` variables or HOME must not reach the repositories these tests build), and git's own
+    words in the failure (a bare ``exit status 128`` says nothing)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "student",
+           "GIT_AUTHOR_EMAIL": "student@example.org", "GIT_COMMITTER_NAME": "student",
+           "GIT_COMMITTER_EMAIL": "student@example.org"}
     if date:
         env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise AssertionError(f"git {' '.join(args)} (in {cwd}) exited with status {done.returncode}: "
+                             f"{done.stderr.strip() or done.stdout.strip() or 'no output'}")
+    return done.stdout.strip()
 
 
 def _student_repo(remote: Path, login: str, commits: list[tuple[str, str]]) -> list[str]:
