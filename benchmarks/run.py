@@ -378,7 +378,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one workload, for the demo")
     ap.add_argument("--repeats", type=int, default=None, help="timed calls per process (default 7, quick 5)")
-    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds of every comparison (default 3)")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds of every comparison (default 5)")
     ap.add_argument("--output", default=str(ROOT / "docs" / "performance.md"), help="markdown file to write")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--backward", action="store_true", help="only the backward pass's tables (printed, not written)")
