@@ -172,27 +172,38 @@ def run_blas_settings(repeats: int, rounds: int, have_torch: bool) -> tuple[list
 
 def machine_peak(fma32: float) -> list[str]:
     """The machine's peak (cores x FMA width x clock) beside the FMA rate the tile reached."""
-    flags, mhz = set(), None
+    flags, mhz, vendor, family = set(), None, "", None
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-            if line.startswith("cpu MHz") and mhz is None:
-                mhz = float(line.split(":", 1)[1])
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "flags" and not flags:
+                flags = set(value.split())
+            elif key == "cpu MHz" and mhz is None:
+                mhz = float(value)
+            elif key == "vendor_id" and not vendor:
+                vendor = value.strip()
+            elif key == "cpu family" and family is None:
+                family = int(value)
     except (OSError, ValueError):
         pass
     lanes = 16 if "avx512f" in flags else 8 if "fma" in flags else 4
+    # Zen 3 and Zen 4 (AMD family 25) run a 512-bit FMA on two 256-bit pipes: 8 float32 lanes per
+    # pipe and cycle, whatever the instruction's width. Intel's server cores and Zen 5 have 512-bit pipes.
+    width = 8 if vendor == "AuthenticAMD" and family == 25 else lanes
+    pipes = f"2 FMA pipes of {width} float32 lanes (assumed{', AMD family 25' if width != lanes else ''})"
     cores = os.cpu_count() or 1
     if mhz is None:
         return [f"- Peak: clock unknown; the tile's FMA loop reached {fma32:.0f} GFLOP/s float32 on one core."]
-    nominal = 2 * 2 * lanes * mhz / 1e3    # 2 flops per FMA, 2 FMA units
+    per_cycle = 2 * 2 * width    # 2 flops per FMA, 2 pipes
+    nominal = per_cycle * mhz / 1e3
+    clock = fma32 / per_cycle
     return [
-        f"- Peak (cores x FMA width x clock): {cores} cores x {lanes} float32 lanes x 2 flops per FMA x 2 FMA "
-        f"units (assumed) x {mhz / 1e3:.2f} GHz (nominal, /proc/cpuinfo) = {nominal:.0f} GFLOP/s per core, "
-        f"{nominal * cores:.0f} for the machine.",
+        f"- Peak (cores x FMA width x clock): {cores} cores x {pipes} x 2 flops per FMA x {mhz / 1e3:.2f} GHz "
+        f"(nominal, /proc/cpuinfo) = {nominal:.0f} GFLOP/s per core, {nominal * cores:.0f} for the machine.",
         f"- The reference's tile on L1-resident operands reached {fma32:.0f} GFLOP/s on one core, "
-        f"{fma32 / nominal:.2f}x that nominal peak: under load the core runs at about "
-        f"{fma32 / (4 * lanes):.1f} GHz (turbo), so the measured rate is the peak the ratios below are read against.",
+        f"{fma32 / nominal:.2f}x that nominal peak: it ran at the rate of a {clock:.1f} GHz clock"
+        f"{' (turbo)' if clock > mhz / 1e3 else ''}, so the measured rate is the peak the ratios below are read against.",
     ]
 
 
