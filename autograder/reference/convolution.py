@@ -40,16 +40,22 @@ _SCRATCH_BYTES = 1280 * 1024
 _SHIFT_MIN_CHANNELS = 16
 _SHIFT_TMP_BYTES = 32 * 1024
 
-#: The direct method (:func:`.kernels.conv_direct`) for filter banks with at least this many input
-#: channels and a multiple of the vector length of kernels: it beat both matrix-product methods on the
-#: benchmark workloads (``make bench``) and lost to im2col with 3 channels, where each tap is too short.
-_DIRECT_MIN_CHANNELS = 8
+#: The direct method (:func:`.kernels.conv_direct`) when a kernel row's taps run over at least this many
+#: consecutive values (``kw * c`` without dilation across, else ``c``) and the kernels are a whole number
+#: of vectors: it beat both matrix-product methods on the benchmark workloads (``make bench``). Per tap
+#: (3 channels) it lost to im2col; run as one loop of ``kw * c = 9``, its large output streamed, it ran
+#: workload B 1.25x (float32) and 1.3x (float64) as fast as im2col on the AMD EPYC (``benchmarks/timer.py
+#: conv B``: 76 to 96 and 36 to 48 GFLOP/s).
+_DIRECT_MIN_RUN = 8
 
 
-def direct_fits(c: int, n: int, itemsize: int, *, check_only: bool = False) -> bool:
+def direct_fits(c: int, n: int, itemsize: int, *, kw: int = 1, dilation_w: int = 1, check_only: bool = False) -> bool:
     """Whether :func:`.kernels.conv_direct`/``grad_direct`` apply to ``c`` input and ``n`` output channels:
-    ``n`` must be a multiple of the vector length; unless ``check_only``, ``c`` must be large enough to pay."""
-    return n % lanes(itemsize) == 0 and (check_only or c >= _DIRECT_MIN_CHANNELS)
+    ``n`` must be a multiple of the vector length; unless ``check_only``, the taps of a kernel row
+    (``kw`` wide, ``dilation_w`` apart) must run long enough to pay (``grad_direct`` runs them one tap at a
+    time: leave ``kw`` at 1 for it)."""
+    run = kw * c if dilation_w == 1 else c
+    return n % lanes(itemsize) == 0 and (check_only or run >= _DIRECT_MIN_RUN)
 
 
 def plan_2d(func, images_shape, kernel_hw, padding, stride, dilation=(1, 1)) -> tuple[AxisGeometry, AxisGeometry]:
@@ -107,7 +113,7 @@ def _bank(func, x, w, padding, stride, dilation, *, chunk_rows=None, method=None
     kh, kw, c, n = w.shape
     gh, gw = plan_2d(func, x.shape, (kh, kw), padding, stride, dilation)
     if method is None:
-        method = ("direct" if direct_fits(c, n, x.itemsize) else
+        method = ("direct" if direct_fits(c, n, x.itemsize, kw=kw, dilation_w=gw.dilation) else
                   "shift" if stride == (1, 1) and c >= _SHIFT_MIN_CHANNELS else "im2col")
     shape = (m, gh.out, gw.out, n)
     out = aligned_empty(shape, x.dtype) if method == "direct" else np.empty(shape, dtype=x.dtype)
@@ -124,7 +130,8 @@ def _bank(func, x, w, padding, stride, dilation, *, chunk_rows=None, method=None
 
         def work(b0, b1):
             cores.pad_flat(x, xf, b0, b1, gh.before, gw.before, hp, wp)
-            cores.conv_direct(xf, hp, wp, w, out, b0, b1, gh.stride, gw.stride, gh.dilation, gw.dilation)
+            cores.conv_direct(xf, hp, wp, w, out, aligned_empty((gw.out * n,), x.dtype), b0, b1,
+                              gh.stride, gw.stride, gh.dilation, gw.dilation)
     elif method == "shift":
         hp, wp = gh.padded, gw.padded
         slack = (kw - 1) * gw.dilation * c

@@ -647,7 +647,7 @@ def global_avg(x, out, b0, b1):
 
 
 @nb.njit(**_JIT)
-def conv_direct(xf, hp, wp, w, out, b0, b1, sh, sw, dh, dw):
+def conv_direct(xf, hp, wp, w, out, row, b0, b1, sh, sw, dh, dw):
     """Filter bank computed directly from the padded images with the register-blocked :func:`.microkernel.tile`.
 
     Parameters
@@ -657,26 +657,37 @@ def conv_direct(xf, hp, wp, w, out, b0, b1, sh, sw, dh, dw):
     w : ndarray, shape (kh, kw, c, n)
         ``n`` a multiple of the vector length (16 float32, 8 float64).
     out : ndarray, shape (m, oh, ow, n)
-        Images ``b0 .. b1-1`` are written.
+        Images ``b0 .. b1-1`` are written; a large output (:func:`.microkernel.streams`) a row at a time
+        from ``row`` with non-temporal stores.
+    row : ndarray, shape (ow * n,), ``out``'s dtype
+        Scratch for one output row.
 
     Each tile is ``ROWS`` output pixels of a row by ``2 * lanes`` channels, summed over every tap and
-    input channel (``kh * kw * c`` steps) in registers and written once.
+    input channel (``kh * kw * c`` steps) in registers and written once. Without dilation across, a kernel
+    row's ``kw`` taps are ``kw * c`` consecutive values of the padded row, and the tile runs them as one
+    loop: with 3 channels that is 9 steps a row instead of 3 loops of 3.
     """
     kh, kw, c, n = w.shape
     _, oh, ow, _ = out.shape
     item = xf.itemsize
     block = mk.VECTORS * (64 // item)
-    xp, wptr, op = xf.ctypes.data, w.ctypes.data, out.ctypes.data
+    nt = mk.streams(out.nbytes)
+    xp, wptr, op, rp = xf.ctypes.data, w.ctypes.data, out.ctypes.data, row.ctypes.data
+    taps, tap_step, run = (1, 0, kw * c) if dw == 1 else (kw, dw * c, c)
     for b in range(b0, b1):
         for oy in range(oh):
             base = ((b * oh + oy) * ow) * n
-            row = ((b * hp + oy * sh) * wp) * c
+            dst = rp if nt else op + _u(base * item)
+            src = ((b * hp + oy * sh) * wp) * c
             for n0 in range(0, n, block):
                 nv = 2 if n - n0 >= block else 1
                 for ox0 in range(0, ow, mk.ROWS):
-                    mk.tile(xf, min(mk.ROWS, ow - ox0), nv, 0, op + _u((base + ox0 * n + n0) * item), n,
-                            xp + _u((row + ox0 * sw * c) * item), sw * c, wptr + _u(n0 * item), n,
-                            kh, dh * wp * c, kw, dw * c, c, 1)
+                    mk.tile(xf, min(mk.ROWS, ow - ox0), nv, 0, dst + _u((ox0 * n + n0) * item), n,
+                            xp + _u((src + ox0 * sw * c) * item), sw * c, wptr + _u(n0 * item), n,
+                            kh, dh * wp * c, taps, tap_step, run, 1)
+            if nt:
+                mk.stream(out, op + _u(base * item), rp, ow * n, 1)
+    mk.store_fence()
 
 
 #: Output rows per band of :func:`grad_direct`: the band's images and d_out (about 100 KiB each on the

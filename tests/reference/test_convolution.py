@@ -217,11 +217,29 @@ def test_the_direct_method_matches_the_oracle(case):
     assert_matches(got, expected, x, k.shape[0] * k.shape[1] * x.shape[3], magnitude(x, k))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_direct_method_streams_a_large_output_row_by_row(dtype):
+    """An output of STREAM_MIN_BYTES or more goes through a scratch row and non-temporal stores (another
+    code path); each thread has a row of its own, and rows of two images may not mix."""
+    from autograder.reference.microkernel import STREAM_MIN_BYTES
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 48, 37, 3)).astype(dtype)     # 37 wide: a partial tile of pixels
+    k = rng.standard_normal((3, 3, 3, 4096 // np.dtype(dtype).itemsize)).astype(dtype)
+    assert x.shape[0] * 48 * 37 * k.shape[3] * x.itemsize >= STREAM_MIN_BYTES
+    expected = _convolve(x, k, "same", (1, 1), (1, 1), method="im2col")
+    with R.threads(2):
+        got = _convolve(x, k, "same", (1, 1), (1, 1), method="direct")
+    assert_matches(got, expected, x, 27, magnitude(x, k))
+
+
 def test_the_direct_method_is_chosen_for_wide_banks_and_refuses_a_partial_vector():
     from autograder.reference.convolution import direct_fits
 
     assert direct_fits(64, 64, 4) and direct_fits(8, 16, 4) and direct_fits(8, 8, 8)
     assert not direct_fits(3, 64, 4)          # too few channels for the taps to pay
+    assert direct_fits(3, 64, 4, kw=3)        # ... unless a kernel row's 3 taps run as one loop of 9
+    assert not direct_fits(3, 64, 4, kw=3, dilation_w=2)   # which dilation across breaks
     assert not direct_fits(64, 24, 4)         # 24 is not a whole number of float32 vectors
     x = np.ones((1, 4, 4, 2), np.float32)
     with pytest.raises(ValueError, match="multiple of 16 kernels; got 24"):
