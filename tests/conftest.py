@@ -1,5 +1,6 @@
 import os
 import signal
+import stat
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -36,3 +37,32 @@ def _no_student_code_left_running():
         except OSError:
             pass
     assert not left, "student code left running: " + "; ".join(map(str, left))
+
+
+def _null_is_a_device() -> bool:
+    try:
+        return stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    except OSError:
+        return False
+
+
+_NULL_AT_START = _null_is_a_device()
+_NULL_BROKEN_BY: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _dev_null_stays_a_device(request):
+    """A CI run found /dev/null holding text midway through the suite (git then refused it as a config file).
+    Whatever replaces it (a rename onto it as root, a student's write that escaped) is named here, once, in
+    the run's summary: the first test after which it stopped being the character device it was at the start."""
+    yield
+    if _NULL_AT_START and not _NULL_BROKEN_BY and not _null_is_a_device():
+        _NULL_BROKEN_BY.append(request.node.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _NULL_AT_START:
+        terminalreporter.write_line(f"note: {os.devnull} was not a character device when the suite started")
+    elif _NULL_BROKEN_BY:
+        terminalreporter.write_line(f"WARNING: {os.devnull} stopped being a character device during "
+                                    f"{_NULL_BROKEN_BY[0]}")

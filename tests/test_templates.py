@@ -132,8 +132,14 @@ def _git(*args: str, cwd: Path, date: str | None = None) -> str:
     """git as a student would run it, in an environment of its own: nothing inherited but ``PATH`` (a CI
     runner's ``GIT_*`` variables or HOME must not reach the repositories these tests build), and git's own
     words in the failure (a bare ``exit status 128`` says nothing)."""
+    # an empty config file of its own, not /dev/null: a CI run found its /dev/null holding text ("bad
+    # config line 1 in file /dev/null"); tests/conftest.py now names a test after which it is not a device
+    config = cwd.parent / ".gitconfig-empty"
+    if not config.exists():
+        config.write_text("")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8",
-           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "student",
+           "GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_SYSTEM": str(config), "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "student",
            "GIT_AUTHOR_EMAIL": "student@example.org", "GIT_COMMITTER_NAME": "student",
            "GIT_COMMITTER_EMAIL": "student@example.org"}
     if date:

@@ -564,10 +564,13 @@ def pool_avg_backward_gather(d, dx, ring, row, inv_h, inv_w, b0, b1, kh, kw, sh,
     mk.store_fence()
 
 
-#: Bytes ahead of each window row that pooling asks the caches for (:func:`.microkernel.prefetch`): the
-#: hardware's own prefetch alone left the benchmark's avg 3x3/2 at 13 GB/s, 4096 bytes ahead 15 (max
-#: 2x2/2: +5%); 1024 and 8192 gained less.
-_PREFETCH_AHEAD = 4096
+#: Bytes ahead of each window row that pooling asks the caches for (:func:`.microkernel.prefetch`), 0 for
+#: none. A per-machine trade-off, measured with ``benchmarks/timer.py pool``: on an Intel AVX-512 core the
+#: hardware's prefetch alone left avg 3x3/2 at 13 GB/s and 4096 ahead made it 15 (max 2x2/2 +5%); on an AMD
+#: Zen 4 (EPYC, family 25) 4096 ahead costs 15% (max 2x2/2 24-25 -> 20-21 GB/s, avg 3x3/2 19 -> 16-17), as
+#: the hardware already streams these rows and the extra instructions are the bottleneck. Numba reads the
+#: constant at compile time, so 0 compiles the loop away.
+_PREFETCH_AHEAD = 0
 
 
 @nb.njit(**_JIT)
@@ -611,10 +614,11 @@ def _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, maximum):
                 xa = max(ox * sw - pl, 0)
                 xb = min(ox * sw - pl + kw, w)
                 src = xp + _u(((b * h + ya) * w + xa) * c * item)
-                for i in range(yb - ya):   # the lines of each window row that a window further on reads
-                    ahead = src + _u(i * w * c * item + _PREFETCH_AHEAD)
-                    for q in range(0, sw * c * item, 64):
-                        mk.prefetch(ahead + _u(q))
+                if _PREFETCH_AHEAD:
+                    for i in range(yb - ya):   # the lines of each window row that a window further on reads
+                        ahead = src + _u(i * w * c * item + _PREFETCH_AHEAD)
+                        for q in range(0, sw * c * item, 64):
+                            mk.prefetch(ahead + _u(q))
                 if maximum:
                     mk.window_max(x, dst + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c, 0.0)
                 else:
