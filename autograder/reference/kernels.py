@@ -564,69 +564,109 @@ def pool_avg_backward_gather(d, dx, ring, row, inv_h, inv_w, b0, b1, kh, kw, sh,
     mk.store_fence()
 
 
-#: Bytes ahead of each window row that pooling asks the caches for (:func:`.microkernel.prefetch`), 0 for
-#: none. A per-machine trade-off, measured with ``benchmarks/timer.py pool``: on an Intel AVX-512 core the
-#: hardware's prefetch alone left avg 3x3/2 at 13 GB/s and 4096 ahead made it 15 (max 2x2/2 +5%); on an AMD
-#: Zen 4 (EPYC, family 25) 4096 ahead costs 15% (max 2x2/2 24-25 -> 20-21 GB/s, avg 3x3/2 19 -> 16-17), as
-#: the hardware already streams these rows and the extra instructions are the bottleneck. Numba reads the
-#: constant at compile time, so 0 compiles the loop away.
-_PREFETCH_AHEAD = 0
-
-
 @nb.njit(**_JIT)
-def pool_max(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl):
+def pool_max(x, out, b0, b1, kh, kw, sh, sw, pt, pl):
     """Max pooling; cells in the padding never win.
 
     Parameters
     ----------
     x : ndarray, shape (m, h, w, c)
     out : ndarray, shape (m, oh, ow, c)
-        Images ``b0 .. b1-1`` are written, a row at a time from ``row`` with non-temporal stores.
-    row : ndarray, shape (ow * c,), ``x``'s dtype
-        Scratch for one output row.
+        Images ``b0 .. b1-1`` are written.
 
     Each window's maximum is kept in vector registers over the whole window (:func:`.microkernel.window_max`).
     """
-    _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, True)
+    _pool(x, out, out.reshape(-1)[:0], b0, b1, kh, kw, sh, sw, pt, pl, True)
 
 
 @nb.njit(**_JIT)
-def pool_avg(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl):
+def pool_avg(x, out, prev, b0, b1, kh, kw, sh, sw, pt, pl):
     """Average pooling over the cells of each window inside the image (padding is not counted); as
-    :func:`pool_max`, with :func:`.microkernel.window_mean`."""
-    _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, False)
+    :func:`pool_max`, with :func:`.microkernel.window_mean`, and 3x3/2 windows whole across by
+    :func:`_mean3_run`.
+
+    Parameters
+    ----------
+    prev : ndarray, shape (c + 1,), ``x``'s dtype
+        Scratch: one column's sums, and the scale.
+    """
+    _pool(x, out, prev, b0, b1, kh, kw, sh, sw, pt, pl, False)
+
+
+# Pooling writes its output with ordinary stores, and asks for no lines ahead: per-machine trade-offs,
+# measured with benchmarks/timer.py pool. On an AMD Zen 4 (EPYC, family 25), against streaming each large
+# output row from a cached scratch row with non-temporal stores, max 2x2/2 ran 1.08x as fast and avg 3x3/2
+# (by columns too) 1.12x (medians of 8 paired runs, each its best of 7 calls; faster in 7 of 8); software
+# prefetch 512 to 4096 bytes ahead of each window row cost 10-40%. On an Intel AVX-512 core, streaming had
+# left max 2x2/2 about the same and prefetch 4096 ahead had gained avg 3x3/2 15%.
 
 
 @nb.njit(**_JIT, inline="always")
-def _pool(x, out, row, b0, b1, kh, kw, sh, sw, pt, pl, maximum):
-    nt = mk.streams(out.nbytes)
+def _pool(x, out, prev, b0, b1, kh, kw, sh, sw, pt, pl, maximum):
     _, h, w, c = x.shape
     _, oh, ow, _ = out.shape
     item = out.itemsize
-    xp, rp = x.ctypes.data, row.ctypes.data
+    xp = x.ctypes.data
+    # outputs lo .. hi-1 have windows whole across: avg 3x3/2 makes them by columns
+    lo = min((pl + sw - 1) // sw, ow)
+    hi = max(min((w + pl - kw) // sw + 1, ow), lo)
+    columns = not maximum and kw == 3 and sw == 2 and lo < hi
     for b in range(b0, b1):
         for oy in range(oh):
             ya = max(oy * sh - pt, 0)
             yb = min(oy * sh - pt + kh, h)
-            # a large output row goes through the cached scratch row and is streamed; a small one straight in
-            dst = rp if nt else out.ctypes.data + _u((b * oh + oy) * ow * c * item)
+            dst = out.ctypes.data + _u((b * oh + oy) * ow * c * item)
+            a, z = ow, ow   # outputs a .. z-1 are made by columns
+            if columns and (yb - ya == 3 or yb - ya == 2):
+                a, z = lo, hi
+                _mean3_run(x, out[b, oy], prev, b, ya, yb - ya, lo, hi, pl)
             for ox in range(ow):
+                if a <= ox < z:
+                    continue
                 xa = max(ox * sw - pl, 0)
                 xb = min(ox * sw - pl + kw, w)
                 src = xp + _u(((b * h + ya) * w + xa) * c * item)
-                if _PREFETCH_AHEAD:
-                    for i in range(yb - ya):   # the lines of each window row that a window further on reads
-                        ahead = src + _u(i * w * c * item + _PREFETCH_AHEAD)
-                        for q in range(0, sw * c * item, 64):
-                            mk.prefetch(ahead + _u(q))
                 if maximum:
                     mk.window_max(x, dst + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c, 0.0)
                 else:
                     mk.window_mean(x, dst + _u(ox * c * item), src, w * c, yb - ya, xb - xa, c,
                                    1.0 / ((yb - ya) * (xb - xa)))
-            if nt:
-                mk.stream(out, out.ctypes.data + _u((b * oh + oy) * ow * c * item), rp, ow * c, 1)
-    mk.store_fence()
+
+
+@nb.njit(**_JIT, inline="always")
+def _mean3_run(x, target, prev, b, ya, n, lo, hi, pl):
+    """Outputs ``lo .. hi-1`` of one row of average pooling 3x3/2 (``n`` = 2 or 3 rows inside the image),
+    windows whole across, by columns: each input column's sum over the rows is made once, and two
+    neighbouring windows share one (``prev``). Per output and channel that loads 6 input values, not 9, and
+    adds 6 rather than 8, in one loop over the channels. The sum runs down each column, then across, rather
+    than row by row: a difference in the last bits only."""
+    c = x.shape[3]
+    r0, r1, r2 = x[b, ya], x[b, ya + 1], x[b, ya + n - 1]   # 2-D views, made once: indexing them is cheap
+    prev[c] = 1.0 / (3 * n)
+    scale = prev[c]   # in x's dtype (Numba's x.dtype.type(v) is a float64): float64 would halve the vectors
+    # unsigned indices: Numba adds the length to a negative signed index, which here cost a fifth of the
+    # bandwidth (measured: 72% of memcpy against 90%); every index is >= 0 (lo >= pl / 2)
+    first = _u(2 * lo - pl)
+    if n == 3:
+        for q in range(c):
+            prev[q] = r0[first, q] + r1[first, q] + r2[first, q]
+        for ox in range(lo, hi):
+            mid = _u(2 * ox - pl + 1)
+            right = mid + _u(1)
+            for q in range(c):
+                s = r0[right, q] + r1[right, q] + r2[right, q]
+                target[ox, q] = (prev[q] + (r0[mid, q] + r1[mid, q] + r2[mid, q]) + s) * scale
+                prev[q] = s
+    else:
+        for q in range(c):
+            prev[q] = r0[first, q] + r1[first, q]
+        for ox in range(lo, hi):
+            mid = _u(2 * ox - pl + 1)
+            right = mid + _u(1)
+            for q in range(c):
+                s = r0[right, q] + r1[right, q]
+                target[ox, q] = (prev[q] + (r0[mid, q] + r1[mid, q]) + s) * scale
+                prev[q] = s
 
 
 @nb.njit(**_JIT)

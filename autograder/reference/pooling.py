@@ -52,9 +52,11 @@ def pool(images, kernel_shape, stride, mode="max", padding="valid"):
     out = aligned_empty((m, gh.out, gw.out, c), x.dtype)
     if out.size == 0:
         return out
-    core = cores.pool_max if mode == "max" else cores.pool_avg
-    map_batch(m, lambda b0, b1: core(x, out, np.empty(gw.out * c, dtype=x.dtype), b0, b1, *kshape, *stride,
-                                     gh.before, gw.before))
+    if mode == "max":
+        map_batch(m, lambda b0, b1: cores.pool_max(x, out, b0, b1, *kshape, *stride, gh.before, gw.before))
+    else:
+        map_batch(m, lambda b0, b1: cores.pool_avg(x, out, np.empty(c + 1, dtype=x.dtype), b0, b1, *kshape,
+                                                   *stride, gh.before, gw.before))
     return out
 
 
