@@ -447,7 +447,8 @@ def main() -> int:
         "  across) sums each input column once for the two windows that share it: 6 loads per output value",
         "  instead of 9. Outputs are written with ordinary stores and no software prefetch: on the AMD EPYC",
         "  both ran faster than non-temporal stores and prefetch (`autograder/reference/kernels.py`, the",
-        "  comment above `_pool`); the backward pass streams d_images with non-temporal stores.",
+        "  comment above `_pool`), and so does max pool_backward over tiling windows; average pool_backward",
+        "  streams d_images with non-temporal stores (without them it ran 0.66x as fast there).",
         "  `python benchmarks/pool_windows.py` shows where a window's time goes, in cache and out of it.",
         "- The performance tiers' calibration and stability are in docs/tiers.md.",
     ]

@@ -142,12 +142,11 @@ def pool_backward(d_out, images, kernel_shape, stride, mode="max", padding="vali
     dx = np.zeros_like(x) if mode == "max" and not tiles else aligned_empty(x.shape, x.dtype)
     if tiles:
         dx[:, gh.out * stride[0] - gh.before:] = 0   # rows past the last window
-        dx[:, :, gw.out * stride[1] - gw.before:] = 0   # and columns (the band of a streamed dx has them too)
+        dx[:, :, gw.out * stride[1] - gw.before:] = 0   # and columns
 
         def work(b0, b1):
             best, done = np.empty(c, dtype=x.dtype), np.empty(c, dtype=x.dtype)
-            band = np.empty((kshape[0], x.shape[2], c), dtype=x.dtype)
-            cores.pool_max_backward_tiles(x, d, dx, band, best, done, b0, b1, *kshape, gh.before, gw.before)
+            cores.pool_max_backward_tiles(x, d, dx, best, done, b0, b1, *kshape, gh.before, gw.before)
     elif mode == "max":
         def work(b0, b1):
             arg = np.empty(c, dtype=np.int64)

@@ -406,7 +406,7 @@ def pool_max_backward(x, d, dx, arg, b0, b1, kh, kw, sh, sw, pt, pl):
 
 
 @nb.njit(**_JIT)
-def pool_max_backward_tiles(x, d, dx, band, best, done, b0, b1, kh, kw, pt, pl):
+def pool_max_backward_tiles(x, d, dx, best, done, b0, b1, kh, kw, pt, pl):
     """:func:`pool_max_backward` for windows that tile the image (stride = window): each window writes every
     one of its cells, the gradient to its first maximum and zeros elsewhere, so ``dx`` needs no zeroing
     first and is written once. Branch-free selects over the channels let LLVM vectorise both passes.
@@ -416,24 +416,21 @@ def pool_max_backward_tiles(x, d, dx, band, best, done, b0, b1, kh, kw, pt, pl):
     x : ndarray, shape (m, h, w, c)
     d : ndarray, shape (m, oh, ow, c)
     dx : ndarray, shape (m, h, w, c)
-        The rows of images ``b0 .. b1-1`` that some window covers are written whole (zeros in the
-        columns past the last window when streamed); the caller zeroes the rows and columns past the last
-        window.
-    band : ndarray, shape (kh, w, c), ``x``'s dtype
-        Scratch for one row of windows.
+        The cells of images ``b0 .. b1-1`` that some window covers are written; the caller zeroes the rows
+        and columns past the last window.
     best, done : ndarray, shape (c,)
         Scratch, ``x``'s dtype: each channel's maximum, and whether it has been given its gradient.
+
+    Ordinary stores straight into ``dx``: on an AMD Zen 4 (EPYC, family 25) they ran max 2x2/2 1.26x as fast
+    as writing each row of windows into a cached band streamed out with non-temporal stores (5 paired runs
+    of ``benchmarks/timer.py pool_backward max2``, faster in all 5), which on an Intel AVX-512 core had
+    gained 47-49% -> 53-57% of memcpy's bandwidth.
     """
-    nt = mk.streams(dx.nbytes)
     _, h, w, c = x.shape
     _, oh, ow, _ = d.shape
     xf = x.reshape(x.size)
     df = d.reshape(d.size)
-    bandf = band.reshape(band.size)
-    bandf[:] = 0.0   # the columns past the last window stay zero
     dxf = dx.reshape(dx.size)
-    row = w * c
-    item = dx.itemsize
     for b in range(b0, b1):
         for oy in range(oh):
             ya = max(oy * kh - pt, 0)
@@ -452,28 +449,13 @@ def pool_max_backward_tiles(x, d, dx, band, best, done, b0, b1, kh, kw, pt, pl):
                             v = xf[_u(src + t)]
                             best[_u(t)] = v if v > best[_u(t)] else best[_u(t)]
                 g = ((b * oh + oy) * ow + ox) * c
-                # Into the band (streamed below) or straight into dx: one array per loop, as choosing the
-                # array inside it stopped LLVM vectorising it (3.5x slower).
                 for y in range(ya, yb):
                     for xx in range(xa, xb):
                         src = ((b * h + y) * w + xx) * c
-                        dst = ((y - ya) * w + xx) * c
-                        if nt:
-                            for t in range(c):
-                                hit = (xf[_u(src + t)] == best[_u(t)]) & (done[_u(t)] == 0.0)   # no branch
-                                bandf[_u(dst + t)] = df[_u(g + t)] if hit else 0.0
-                                done[_u(t)] = 1.0 if hit else done[_u(t)]
-                        else:
-                            for t in range(c):
-                                hit = (xf[_u(src + t)] == best[_u(t)]) & (done[_u(t)] == 0.0)
-                                dxf[_u(src + t)] = df[_u(g + t)] if hit else 0.0
-                                done[_u(t)] = 1.0 if hit else done[_u(t)]
-            if nt:
-                for y in range(ya, yb):
-                    mk.stream(dx, dx.ctypes.data + _u((b * h + y) * row * item),
-                              band.ctypes.data + _u((y - ya) * row * item), row, 1)
-    if nt:
-        mk.store_fence()
+                        for t in range(c):
+                            hit = (xf[_u(src + t)] == best[_u(t)]) & (done[_u(t)] == 0.0)   # no branch
+                            dxf[_u(src + t)] = df[_u(g + t)] if hit else 0.0
+                            done[_u(t)] = 1.0 if hit else done[_u(t)]
 
 
 @nb.njit(**_JIT)

@@ -245,9 +245,9 @@ def test_the_direct_gradients_match_the_oracle(case):
                                                             ((3, 3), (2, 2), "avg", "same"),
                                                             ((3, 3), (1, 1), "max", "same")])
 def test_large_arrays_streamed_out_match_small_ones_written_in_cache(kshape, stride, mode, padding):
-    """pool_backward writes d_images of STREAM_MIN_BYTES or more with non-temporal stores (another code
-    path): a batch that large gives each image what the same image alone (ordinary stores) gets, forward
-    and backward."""
+    """Average pool_backward writes d_images of STREAM_MIN_BYTES or more with non-temporal stores (another
+    code path): a batch that large gives each image what the same image alone (ordinary stores) gets,
+    forward and backward, in every mode."""
     from autograder.reference.microkernel import STREAM_MIN_BYTES
     rng = np.random.default_rng(7)
     x = rng.standard_normal((5, 384, 1024, 4)).astype(np.float32)
