@@ -31,7 +31,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["ROWS", "STREAM_MIN_BYTES", "UNROLLED", "VECTORS", "aligned_copy", "aligned_empty", "lanes", "prefetch",
+__all__ = ["ROWS", "STREAM_MIN_BYTES", "UNROLLED", "VECTORS", "aligned_copy", "aligned_empty", "lanes",
            "store_fence", "stream", "streams", "tile", "window_max", "window_mean"]
 
 #: Tile rows and vectors per row: 6, 8, 12 and 14 rows of 2 vectors ran the benchmark workloads within
@@ -350,21 +350,3 @@ def _window(maximum: bool):
 #: The running value of each vector of channels stays in a register over the whole window.
 window_max = _window(True)
 window_mean = _window(False)
-
-
-@intrinsic
-def prefetch(typingctx, address):
-    """Ask for the 64-byte line at ``address`` to be brought into the caches (``prefetcht0``); a hint
-    only, which never faults, whatever the address."""
-    sig = types.void(address)
-
-    def codegen(context, builder, sig, args):
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0i8")
-        ptr = builder.inttoptr(context.cast(builder, args[0], sig.args[0], types.int64), i8p)
-        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return sig, codegen

@@ -83,8 +83,17 @@ class Cluster:
             key = next((k for k in keys if wanted(str(k))), None)
             if key is None:
                 continue
-            group = os.getpgid(self.client.run(os.getpid, workers=[address])[address])
-            proc = next(p for p in self.workers if p.pid == group)
+            from distributed.comm.core import CommClosedError
+
+            try:
+                group = os.getpgid(self.client.run(os.getpid, workers=[address])[address])
+            except (CommClosedError, OSError):
+                # the scheduler still lists a worker just killed (its tasks not yet moved): nothing to kill
+                # there; the caller asks again
+                continue
+            proc = next((p for p in self.workers if p.pid == group), None)
+            if proc is None:
+                continue
             os.killpg(group, signal.SIGKILL)
             proc.wait()
             self.workers.remove(proc)
