@@ -421,7 +421,7 @@ def pool_max_backward_tiles(x, d, dx, best, done, b0, b1, kh, kw, pt, pl):
     best, done : ndarray, shape (c,)
         Scratch, ``x``'s dtype: each channel's maximum, and whether it has been given its gradient.
 
-    Ordinary stores straight into ``dx``: on an AMD Zen 4 (EPYC, family 25) they ran max 2x2/2 1.26x as fast
+    Ordinary stores straight into ``dx``: on an AMD Zen 4 (EPYC, family 25) they ran max 2x2/2 1.23x as fast
     as writing each row of windows into a cached band streamed out with non-temporal stores (5 paired runs
     of ``benchmarks/timer.py pool_backward max2``, faster in all 5), which on an Intel AVX-512 core had
     gained 47-49% -> 53-57% of memcpy's bandwidth.
@@ -558,7 +558,7 @@ def pool_max(x, out, b0, b1, kh, kw, sh, sw, pt, pl):
 
     Each window's maximum is kept in vector registers over the whole window (:func:`.microkernel.window_max`).
     """
-    _pool(x, out, out.reshape(-1)[:0], b0, b1, kh, kw, sh, sw, pt, pl, True)
+    _pool(x, out, out.reshape(-1)[:0], b0, b1, kh, kw, sh, sw, pt, pl, True)   # no column sums: no scratch
 
 
 @nb.njit(**_JIT)
