@@ -5,9 +5,9 @@
 In cache (one 40x40x64 float32 image, 400 KB, L2-resident), each core's time per output vector of 16
 channels, in nanoseconds; out of cache (the benchmark's 32x112x112x64 batch), its bandwidth (input read
 once + output written) and that as a share of ``np.copyto``'s on 256 MiB in the same rounds. If a window's
-extra compute (3x3 loads 9 pixels per output, 2x2 four) overlapped the memory traffic, both windows would
-stream at the same rate out of cache; the last line says how much of the in-cache difference the
-out-of-cache time shows. One thread; the median over interleaved rounds.
+extra compute (max 3x3 loads 9 pixels per output, average 3x3 by columns 6, 2x2 four) overlapped the memory
+traffic, both windows would stream at the same rate out of cache; the last line says how much of the
+in-cache difference the out-of-cache time shows. One thread; the median over interleaved rounds.
 """
 
 from __future__ import annotations

@@ -138,8 +138,7 @@ def _git(*args: str, cwd: Path, date: str | None = None) -> str:
     if not config.exists():
         config.write_text("")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8",
-           "GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_SYSTEM": str(config), "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_AUTHOR_NAME": "student",
+           "GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "student",
            "GIT_AUTHOR_EMAIL": "student@example.org", "GIT_COMMITTER_NAME": "student",
            "GIT_COMMITTER_EMAIL": "student@example.org"}
     if date:
