@@ -673,14 +673,16 @@ def global_avg(x, out, b0, b1):
 
 
 @nb.njit(**_JIT)
-def conv_direct(xf, hp, wp, w, out, row, b0, b1, sh, sw, dh, dw):
+def conv_direct(xf, hp, wp, w, packed, kh, kw, c, n, out, row, b0, b1, sh, sw, dh, dw):
     """Filter bank computed directly from the padded images with the register-blocked :func:`.microkernel.tile`.
 
     Parameters
     ----------
     xf : ndarray, shape (>= m * hp * wp * c,)
         From :func:`pad_flat`: image ``b`` padded to ``(hp, wp, c)``.
-    w : ndarray, shape (kh, kw, c, n)
+    w : ndarray, shape (kh * kw * c * n,), 64-byte aligned
+        The kernels ``(kh, kw, c, n)`` as :func:`.convolution._pack_blocks` lays them out: in their own
+        order, or (``packed`` 1) each block of ``2 * lanes`` kernels as one ``(kh * kw * c, width)`` run.
         ``n`` a multiple of the vector length (16 float32, 8 float64).
     out : ndarray, shape (m, oh, ow, n)
         Images ``b0 .. b1-1`` are written; a large output (:func:`.microkernel.streams`) a row at a time
@@ -693,10 +695,10 @@ def conv_direct(xf, hp, wp, w, out, row, b0, b1, sh, sw, dh, dw):
     row's ``kw`` taps are ``kw * c`` consecutive values of the padded row, and the tile runs them as one
     loop: with 3 channels that is 9 steps a row instead of 3 loops of 3.
     """
-    kh, kw, c, n = w.shape
     _, oh, ow, _ = out.shape
     item = xf.itemsize
     block = mk.VECTORS * (64 // item)
+    kk = kh * kw * c
     nt = mk.streams(out.nbytes)
     xp, wptr, op, rp = xf.ctypes.data, w.ctypes.data, out.ctypes.data, row.ctypes.data
     taps, tap_step, run = (1, 0, kw * c) if dw == 1 else (kw, dw * c, c)
@@ -707,9 +709,11 @@ def conv_direct(xf, hp, wp, w, out, row, b0, b1, sh, sw, dh, dw):
             src = ((b * hp + oy * sh) * wp) * c
             for n0 in range(0, n, block):
                 nv = 2 if n - n0 >= block else 1
+                wb = wptr + _u((n0 * kk if packed else n0) * item)
+                ldb = min(block, n - n0) if packed else n
                 for ox0 in range(0, ow, mk.ROWS):
                     mk.tile(xf, min(mk.ROWS, ow - ox0), nv, 0, dst + _u((ox0 * n + n0) * item), n,
-                            xp + _u((src + ox0 * sw * c) * item), sw * c, wptr + _u(n0 * item), n,
+                            xp + _u((src + ox0 * sw * c) * item), sw * c, wb, ldb,
                             kh, dh * wp * c, taps, tap_step, run, 1)
             if nt:
                 mk.stream(out, op + _u(base * item), rp, ow * n, 1)

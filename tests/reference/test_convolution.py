@@ -218,6 +218,29 @@ def test_the_direct_method_matches_the_oracle(case):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("c, n, packed", [(24, 48, 1), (64, 80, 1), (3, 48, 0)])
+def test_the_direct_method_reads_kernels_packed_by_block_or_in_their_own_order(dtype, c, n, packed):
+    """Large banks go to the tile with each block of kernels contiguous, the last block narrower when the
+    kernels are not a whole number of blocks; small ones keep the kernels' own layout."""
+    from autograder.reference.convolution import _pack_blocks
+    from autograder.reference.microkernel import VECTORS, lanes
+
+    rng = np.random.default_rng(c + n)
+    x = rng.standard_normal((2, 7, 19, c)).astype(dtype)
+    k = rng.standard_normal((3, 3, c, n)).astype(dtype)
+    block = VECTORS * lanes(x.itemsize)
+    wk, got_packed = _pack_blocks(k.reshape(-1, n), block)
+    assert got_packed == packed and wk.ctypes.data % 64 == 0
+    if packed:   # the last block's kernels start right after the whole blocks' and run width-wide
+        last = (n - 1) // block * block
+        np.testing.assert_array_equal(wk[last * 9 * c:].reshape(9 * c, n - last), k.reshape(-1, n)[:, last:])
+    for stride, dilation in (((1, 1), (1, 1)), ((2, 2), (1, 2))):
+        expected = oracle.conv_bank(x, k, "same", stride, dilation)
+        got = _convolve(x, k, "same", stride, dilation, method="direct")
+        assert_matches(got, expected, x, 9 * c, magnitude(x, k))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_the_direct_method_streams_a_large_output_row_by_row(dtype):
     """An output of STREAM_MIN_BYTES or more goes through a scratch row and non-temporal stores (another
     code path); each thread has a row of its own, and rows of two images may not mix."""
