@@ -148,12 +148,11 @@ def _bank(func, x, w, padding, stride, dilation, *, chunk_rows=None, method=None
         if not direct_fits(c, n, x.itemsize, check_only=True):
             raise ValueError(f"{func}: the direct method needs a multiple of {lanes(x.itemsize)} kernels; got {n}")
         hp, wp = gh.padded, gw.padded
-        xf = np.empty(m * hp * wp * c, dtype=x.dtype)
         wk, packed = _pack_blocks(w2, lanes(x.itemsize) * VECTORS)
 
         def work(b0, b1):
-            cores.pad_flat(x, xf, b0, b1, gh.before, gw.before, hp, wp)
-            cores.conv_direct(xf, hp, wp, wk, packed, kh, kw, c, n, out, aligned_empty((gw.out * n,), x.dtype), b0, b1,
+            cores.conv_direct(x, np.empty(hp * wp * c, dtype=x.dtype), gh.before, gw.before, hp, wp, wk, packed,
+                              kh, kw, c, n, out, aligned_empty((gw.out * n,), x.dtype), b0, b1,
                               gh.stride, gw.stride, gh.dilation, gw.dilation)
     elif method == "shift":
         hp, wp = gh.padded, gw.padded
