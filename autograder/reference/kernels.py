@@ -688,7 +688,8 @@ def conv_direct(x, xf, pt, pl, hp, wp, w, packed, kh, kw, c, n, out, row, b0, b1
     x : ndarray, shape (m, h, w, c)
     xf : ndarray, shape (hp * wp * c,)
         Scratch: each image in turn is padded into it (:func:`pad_image`), where it stays in cache while
-        its rows are convolved; padding the whole batch first cost 1.5-2.7% of C, D and E on the AMD EPYC.
+        its rows are convolved. Against padding the whole batch first, that ran C, D and E 1.03x, 1.11x
+        and 1.04x as fast on the AMD EPYC (float32, ``benchmarks/timer.py conv``).
     w : ndarray, shape (kh * kw * c * n,), 64-byte aligned
         The kernels ``(kh, kw, c, n)`` as :func:`.convolution._pack_blocks` lays them out: in their own
         order, or (``packed`` 1) each block of ``2 * lanes`` kernels as one ``(kh * kw * c, width)`` run.
