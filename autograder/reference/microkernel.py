@@ -15,7 +15,7 @@ Why not ``np.dot`` or BLAS: the convolutions here have 32 to 128 output channels
 narrow products at 100-140 GFLOP/s on one AMD Zen 5 core where its large products reach 200; this
 kernel keeps the whole tile in vector registers for all of ``K`` (``rows * nv`` accumulators, each one
 fused multiply-add per step) and writes it once; it ran the forward benchmark workloads C, D and E at
-190-205 GFLOP/s there, and at 92-97% of its own L1-resident rate on an AMD EPYC Zen 4 (``make bench``,
+190-205 GFLOP/s there, and at 91-95% of its own L1-resident rate on an AMD EPYC Zen 4 (``make bench``,
 docs/performance.md).
 Numba's own loops cannot hold accumulators in registers, so each kernel is written as LLVM IR through
 :func:`numba.extending.intrinsic`: one loop of vector loads of ``B``, broadcasts of ``A`` and ``llvm.fma``.
