@@ -257,7 +257,7 @@ _RF_MISCONCEPTIONS = (RF_OWN_STRIDE, RF_STRIDES_IGNORED,
 POOL_BACKWARD = Workload("pool-backward", m=3, probe=1, make=lambda rng, m: {
     "d_out": noise(rng, (m, 32, 32, 16)), "images": noise(rng, (m, 64, 64, 16)),
     "kernel_shape": (2, 2), "stride": (2, 2)},
-    bounds=((Tier.REFERENCE_CLASS, 2.2), (Tier.FAST, 24.0), (Tier.VECTORIZED, 93.0)))   # docs/tiers.md, run 7
+    bounds=((Tier.REFERENCE_CLASS, 2.2), (Tier.FAST, 24.0), (Tier.VECTORIZED, 93.0)))   # docs/tiers.md, runs 7 and 8
 
 
 def _d(rng, shape):
@@ -518,7 +518,7 @@ _POOL_BACKWARD_MISCONCEPTIONS = (
 CONV_BACKWARD = Workload("conv-backward", m=16, probe=1, make=lambda rng, m: {
     "d_out": noise(rng, (m, 28, 28, 16)), "images": noise(rng, (m, 28, 28, 8)),
     "kernels": noise(rng, (3, 3, 8, 16))},
-    bounds=((Tier.REFERENCE_CLASS, 2.0), (Tier.FAST, 22.0), (Tier.VECTORIZED, 140.0)))   # docs/tiers.md, run 7
+    bounds=((Tier.REFERENCE_CLASS, 2.0), (Tier.FAST, 22.0), (Tier.VECTORIZED, 140.0)))   # docs/tiers.md, runs 7 and 8
 
 
 def _conv_row(id_, note, rng, x, k, **geometry):
