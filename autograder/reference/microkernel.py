@@ -36,7 +36,8 @@ __all__ = ["ROWS", "STREAM_MIN_BYTES", "UNROLLED", "VECTORS", "aligned_copy", "a
            "store_fence", "stream", "streams", "tile", "window_max", "window_mean"]
 
 #: Tile rows and vectors per row: 6, 8, 12 and 14 rows of 2 vectors ran the benchmark workloads within
-#: 5% of each other; 8 x 2 (16 accumulators) leaves registers for B and the broadcasts on AVX-512.
+#: 5% of each other on the AMD EPYC; on an Intel Xeon 14 rows ran C and D 1.05x as fast as 8 but E 0.96x
+#: and B 0.89x (docs/performance.md). 8 x 2 (16 accumulators) leaves registers for B and the broadcasts.
 ROWS = 8
 VECTORS = 2
 
