@@ -153,6 +153,23 @@ def make_machine(impl, dtype, rng):
         src = rng.standard_normal(64 * 2**20 // np.dtype(dtype).itemsize * 4).astype(dtype)  # 256 MiB
         dst = np.empty_like(src)
         return lambda: np.copyto(dst, src), None, 2.0 * src.nbytes
+    if impl == "read":   # one core reading 256 MiB with vector loads and nothing written: pooling's bound
+        import numba as nb
+
+        src = rng.standard_normal((64 * 2**20 // 64, 64)).astype(dtype)   # rows of 64 channels, 256 MiB (float32)
+        acc = np.empty((4, 64), dtype)
+
+        @nb.njit(fastmath=True)   # fastmath: max without NaN ordering, so LLVM keeps it in vector registers
+        def read(src, acc):
+            acc[:] = -np.inf
+            for r in range(0, src.shape[0], 4):   # 4 rows a step: 16 independent vector maxima in flight
+                for q in range(64):
+                    acc[0, q] = max(acc[0, q], src[r, q])
+                    acc[1, q] = max(acc[1, q], src[r + 1, q])
+                    acc[2, q] = max(acc[2, q], src[r + 2, q])
+                    acc[3, q] = max(acc[3, q], src[r + 3, q])
+
+        return lambda: read(src, acc), None, float(src.nbytes)
     raise SystemExit(f"unknown machine measurement {impl!r}")
 
 

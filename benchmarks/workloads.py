@@ -61,6 +61,10 @@ class PoolWorkload:
         oh, ow = self.out_hw()
         return float(itemsize * self.m * self.c * (self.h * self.w + oh * ow))
 
+    def input_bytes(self, itemsize: int = 4) -> float:
+        """Bytes of the input alone, which pooling reads once."""
+        return float(itemsize * self.m * self.c * self.h * self.w)
+
     def backward_bytes(self, itemsize: int = 4) -> float:
         """Bytes the backward pass must move: d_out read, d_images written, and for max the images read
         (to find each window's maximum)."""
