@@ -679,6 +679,15 @@ def global_avg(x, out, b0, b1):
             out[b, t] = acc[t] / hw
 
 
+#: The most bytes of one block's kernels (``kh * kw * c`` by ``2 * lanes``) that conv_direct reads in one
+#: pass; a larger block takes one pass per kernel row. On the Intel Xeon (48 KiB of L1 data cache), in
+#: paired ``benchmarks/timer.py conv`` runs, that ran C's 72 KiB blocks 1.03x and 1.05x as fast in float32
+#: (two runs, faster in 13 of 16), D's 1.02x, 0.98x and 1.03x (15 of 22), C's and D's in float64 1.06x and
+#: 1.02x (10 of 12); E's 36 KiB blocks ran whole 1.01x as fast as split. Not measured on the AMD EPYC,
+#: whose L1 holds 32 KiB.
+KERNELS_L1_BYTES = 40 * 1024
+
+
 @nb.njit(**_JIT)
 def conv_direct(x, xf, pt, pl, hp, wp, w, packed, kh, kw, c, n, out, row, b0, b1, sh, sw, dh, dw):
     """Filter bank computed directly from the padded images with the register-blocked :func:`.microkernel.tile`.
@@ -701,7 +710,9 @@ def conv_direct(x, xf, pt, pl, hp, wp, w, packed, kh, kw, c, n, out, row, b0, b1
         Scratch for one output row.
 
     Each tile is ``ROWS`` output pixels of a row by ``2 * lanes`` channels, summed over every tap and
-    input channel (``kh * kw * c`` steps) in registers and written once. Without dilation across, a kernel
+    input channel (``kh * kw * c`` steps) in registers and written once; when a block's kernels are more
+    than :data:`KERNELS_L1_BYTES`, over one kernel row at a time instead, each pass adding to the row, so
+    that the kernels it reads stay in L1. Without dilation across, a kernel
     row's ``kw`` taps are ``kw * c`` consecutive values of the padded row, and the tile runs them as one
     loop: with 3 channels that is 9 steps a row instead of 3 loops of 3.
     """
@@ -722,10 +733,13 @@ def conv_direct(x, xf, pt, pl, hp, wp, w, packed, kh, kw, c, n, out, row, b0, b1
                 nv = 2 if n - n0 >= block else 1
                 wb = wptr + _u((n0 * kk if packed else n0) * item)
                 ldb = min(block, n - n0) if packed else n
-                for ox0 in range(0, ow, mk.ROWS):
-                    mk.tile(xf, min(mk.ROWS, ow - ox0), nv, 0, dst + _u((ox0 * n + n0) * item), n,
-                            xp + _u((src + ox0 * sw * c) * item), sw * c, wb, ldb,
-                            kh, dh * wp * c, taps, tap_step, run, 1)
+                # a block's kernels past L1's share: one pass over the row per kernel row, adding to it
+                passes, rows_per = (kh, 1) if kk * ldb * item > KERNELS_L1_BYTES else (1, kh)
+                for i in range(passes):
+                    for ox0 in range(0, ow, mk.ROWS):
+                        mk.tile(xf, min(mk.ROWS, ow - ox0), nv, 1 if i > 0 else 0, dst + _u((ox0 * n + n0) * item),
+                                n, xp + _u((src + i * dh * wp * c + ox0 * sw * c) * item), sw * c,
+                                wb + _u(i * kw * c * ldb * item), ldb, rows_per, dh * wp * c, taps, tap_step, run, 1)
             if nt:
                 mk.stream(out, op + _u(base * item), rp, ow * n, 1)
     mk.store_fence()
