@@ -8,7 +8,9 @@ each memory-side step turned off in turn: padding each image as it comes (which 
 memory), writing the real output (rather than one cached row over and over), and both; then the
 reference's ``conv_direct`` and the whole ``convolve`` call. Each line is its median GFLOP/s and its
 same-round ratio to the loop with neither step (the tile's work alone, in the convolution's order). The
-loop here is a copy of ``kernels.conv_direct``'s for this one shape; the last two lines are the real code.
+loop here is ``kernels.conv_direct``'s for this one shape in one pass over all kernel rows (its kernels
+from L2), as it ran before :data:`.kernels.KERNELS_L1_BYTES`; the last two lines are the real code, which
+takes C's 72 KiB blocks of kernels one kernel row per pass.
 """
 
 from __future__ import annotations
