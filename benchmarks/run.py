@@ -228,7 +228,7 @@ def run_full(repeats: int, rounds: int, cores: int, have_torch: bool) -> tuple[l
         f"| the reference's 8x2-vector tile, L1-resident (`machine fma`) | {fma['float32']:.1f} GFLOP/s "
         f"| {fma['float64']:.1f} GFLOP/s |",
         f"| memcpy `np.copyto` 256 MiB (read + write) | {gbs(copy):.1f} GB/s | |",
-        f"| read stream 256 MiB, vector loads, nothing written (`machine read`) | {gbs(limits['read']):.1f} GB/s | |",
+        f"| read stream 256 MiB, nothing written back (`machine read`) | {gbs(limits['read']):.1f} GB/s | |",
         "",
         *machine_peak(fma["float32"]),
         "",
@@ -291,9 +291,10 @@ def run_full(repeats: int, rounds: int, cores: int, have_torch: bool) -> tuple[l
         # Same-round bandwidth ratio: (bytes / t_pool) / (bytes_copy / t_copy).
         r = statistics.median((ref["bytes"] / tp) / (mem["bytes"] / tm) for tp, tm in zip(ref["rounds"], mem["rounds"]))
         # The input alone against one core's plain read of memory: how near pooling is to its read bound.
-        r_read = statistics.median((wl.input_bytes() / tp) / (rd["bytes"] / tr) for tp, tr in zip(ref["rounds"], rd["rounds"]))
-        lines.append(f"| {wl.describe()} | {gbs(ref):.1f} | {gbs(ref_all):.1f} | {r:.0%} {mark(r >= TARGETS['memcpy'])} "
-                     f"| {r_read:.0%} |")
+        r_read = statistics.median((wl.input_bytes() / tp) / (rd["bytes"] / tr)
+                                   for tp, tr in zip(ref["rounds"], rd["rounds"]))
+        lines.append(f"| {wl.describe()} | {gbs(ref):.1f} | {gbs(ref_all):.1f} "
+                     f"| {r:.0%} {mark(r >= TARGETS['memcpy'])} | {r_read:.0%} |")
         if r < TARGETS["memcpy"]:
             misses.append(f"pool {name}: {r:.0%} of memcpy bandwidth (target {TARGETS['memcpy']:.0%}); it read its "
                           f"input at {r_read:.0%} of the read stream's rate")
@@ -444,13 +445,14 @@ def main() -> int:
         "- Filter banks with a multiple of 16 (float32) or 8 (float64) kernels whose kernel rows run over at",
         "  least 8 consecutive values (kw x channels without dilation across, else the channels: B's 3 x 3, and",
         "  C, D, E) run the reference's own register-blocked tile (`autograder/reference/microkernel.py`): 8",
-        "  output pixels by 32 channels held in 16 AVX-512 registers over every tap and input channel, written",
-        "  once; the kernels' gradient uses the same tile with input channels as rows. BLAS is not involved, so",
-        "  the BLAS setting hardly moves them (the section above). Other banks keep im2col or shifted matrix",
+        "  output pixels by 32 float32 (16 float64) channels held in 16 AVX-512 registers over every tap and",
+        "  input channel (or one kernel row per pass for large blocks, below), written once a pass; the",
+        "  kernels' gradient uses the same tile with input channels as rows. BLAS is not involved, so the",
+        "  BLAS setting hardly moves them (the section above). Other banks keep im2col or shifted matrix",
         "  products with OpenBLAS's `gemm`.",
         "- The direct convolution pads one image at a time into a scratch that stays in cache, just before",
         "  convolving it, and reads each block of 32 (float32) or 16 (float64) kernels as one contiguous run",
-        "  when the block's kernels come from L2 (C, D, E; `autograder/reference/convolution.py`, `_pack_blocks`);",
+        "  when the block's kernels pass 16 KiB (C, D, E; `autograder/reference/convolution.py`, `_pack_blocks`);",
         "  a block whose kernels pass 40 KiB (C's and D's 72 KiB) it takes one kernel row per pass, adding to the",
         "  row, so that they are read from L1 (`kernels.KERNELS_L1_BYTES`). `python benchmarks/conv_split.py`",
         "  shows where C's time goes beside the tile: on the Intel Xeon (2026-12-07) reading the kernels from L2",
@@ -465,7 +467,8 @@ def main() -> int:
         "  a share during each output row) C 0.98x, D 0.96x, E 0.96x: the first two win on some workloads and",
         "  lose on others, the third on none, so the 8-pixel tile, the stores and no prefetch stay. Before the",
         "  kernel-row passes, the code ran C, D and E at 0.99x, 1.00x and 0.98x torch on the AMD EPYC (make",
-        "  bench, 2026-12-04) and at 0.91x, 0.87x and 0.90x on the Intel Xeon (make bench, 2026-12-07).",
+        "  bench, 2026-12-04) and at 0.91x, 0.87x and 0.90x, then 0.88x, 0.88x and 0.93x, on the Intel Xeon",
+        "  (two runs of make bench, 2026-12-07).",
         "- Pooling keeps each window's running max or sum in vector registers, and average 3x3/2 (windows whole",
         "  across) sums each input column once for the two windows that share it: 6 loads per output value",
         "  instead of 9. Outputs are written with ordinary stores and no software prefetch: on the AMD EPYC",
@@ -473,12 +476,12 @@ def main() -> int:
         "  comment above `_pool`), and so does max pool_backward over tiling windows; average pool_backward",
         "  streams d_images with non-temporal stores (without them it ran 0.66x as fast there).",
         "  `python benchmarks/pool_windows.py` shows where a window's time goes, in cache and out of it.",
-        "- memcpy's bandwidth counts its reads and its writes, and pooling reads about four times what it",
-        "  writes: where one core reads memory at about half memcpy's figure (the read stream in the machine",
-        "  section; 11 GB/s against 24 on an Intel Xeon, 2026-12-07), pooling that reads its input as fast as",
-        "  the read stream shows about 57% of memcpy, and the pooling table's last column says how near it",
-        "  comes to that bound. The 103 MB inputs may partly stay in a large last-level cache between calls",
-        "  (on that Xeon a 103 MiB read ran at 11-13 GB/s, a 26 MiB one at 28), so that column can pass 100%.",
+        "- memcpy's bandwidth counts its reads and its writes, while pooling reads about four times what it",
+        "  writes; the read stream (machine section: the pooling's own window reduction over 256 MiB, writing",
+        "  nothing back) is one core's rate of reading memory alone, and the pooling table's last column says",
+        "  how near each pooling's reading of its input comes to it. Where the read stream is well below",
+        "  memcpy's figure, 80% of memcpy may be out of reach: pooling that read its input exactly as fast as",
+        "  the stream would move 1.25 times the stream's bytes a second (the input, and a quarter for the output).",
         "- The performance tiers' calibration and stability are in docs/tiers.md.",
     ]
     text = "\n".join(header + lines + footer) + "\n"

@@ -20,9 +20,10 @@ _IMAGES = Param("images")
 #: Tier bounds of the bank workload (docs/tiers.md, runs 7 and 8). A BLAS-backed einsum runs at about 4-5x
 #: the reference's time there (the reference's own micro-kernel against numpy's GEMM), the reference itself
 #: in a child at 0.8-1.6x. Kernel-position loops (many small matrix products) ran at 3.6-4.3x (run 6) and
-#: 4.2-5.0x (run 8) on an Intel Xeon but at 1.9-3.4x on an AMD EPYC, where the reference's AVX-512 kernel is less far ahead: the
-#: reference-class bound lies between the two, with less margin than elsewhere. Channels, depthwise and
-#: transpose have no canonical implementations of their own yet and use these bounds.
+#: 4.2-5.0x (run 8) on an Intel Xeon but at 1.9-3.4x on an AMD EPYC, where the reference's AVX-512
+#: kernel is less far ahead: the reference-class bound lies between the two, with less margin than
+#: elsewhere. Channels, depthwise and transpose have no canonical implementations of their own yet and
+#: use these bounds.
 BANK_BOUNDS = ((Tier.REFERENCE_CLASS, 1.75), (Tier.FAST, 10.0), (Tier.VECTORIZED, 190.0))
 
 CHANNELS = Workload("channels", m=32, probe=2, bounds=BANK_BOUNDS, make=lambda rng, m: {

@@ -109,10 +109,11 @@ def _pack_blocks(w2: np.ndarray, block: int) -> tuple[np.ndarray, int]:
     """The kernels ``w2 (k, n)`` for :func:`.kernels.conv_direct`, 64-byte aligned, and whether packed.
 
     Packed, each block of ``block`` kernels (the tile's width; the last may be narrower) is one contiguous
-    ``(k, width)`` run, so a tile reads its kernels as one sequential stream. That pays when a block's
-    kernels do not stay in L1 and come from L2 (D, 64 channels to 128: 1.06x float32, 1.05x float64 on the
-    AMD EPYC, ``benchmarks/timer.py conv``); small banks keep ``w2``'s own layout, where packing measured
-    0.95x (B, 3 channels to 64) for no reason found.
+    ``(k, width)`` run, so a tile reads its kernels as one sequential stream. That paid when a block's
+    kernels did not stay in L1 and came from L2 (D, 64 channels to 128: 1.06x float32, 1.05x float64 on the
+    AMD EPYC, ``benchmarks/timer.py conv``; measured before conv_direct read such blocks one kernel row
+    per pass, :data:`.kernels.KERNELS_L1_BYTES`); small banks keep ``w2``'s own layout, where packing
+    measured 0.95x (B, 3 channels to 64) for no reason found.
     """
     k, n = w2.shape
     if k * min(block, n) * w2.itemsize < _PACK_MIN_BYTES:

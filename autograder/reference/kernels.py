@@ -679,12 +679,13 @@ def global_avg(x, out, b0, b1):
             out[b, t] = acc[t] / hw
 
 
-#: The most bytes of one block's kernels (``kh * kw * c`` by ``2 * lanes``) that conv_direct reads in one
-#: pass; a larger block takes one pass per kernel row. On the Intel Xeon (48 KiB of L1 data cache), in
-#: paired ``benchmarks/timer.py conv`` runs, that ran C's 72 KiB blocks 1.03x and 1.05x as fast in float32
-#: (two runs, faster in 13 of 16), D's 1.02x, 0.98x and 1.03x (15 of 22), C's and D's in float64 1.06x and
-#: 1.02x (10 of 12); E's 36 KiB blocks ran whole 1.01x as fast as split. Not measured on the AMD EPYC,
-#: whose L1 holds 32 KiB.
+#: A block of kernels (``kh * kw * c`` by ``2 * lanes``, or fewer in the last block) of more bytes than
+#: this is read by conv_direct one kernel row per pass instead of all in one. Only packed blocks
+#: (:data:`.convolution._PACK_MIN_BYTES` or more) can be that large. On the Intel Xeon (48 KiB of L1
+#: data cache), in paired ``benchmarks/timer.py conv`` runs, that ran C's 72 KiB blocks 1.03x and 1.05x
+#: as fast in float32 (two runs, faster in 13 of 16), D's 1.02x, 0.98x and 1.03x (15 of 22), C's and D's
+#: in float64 1.06x and 1.02x (10 of 12); E's 36 KiB blocks ran whole 1.01x as fast as split. Not
+#: measured on the AMD EPYC, whose L1 holds 32 KiB.
 KERNELS_L1_BYTES = 40 * 1024
 
 
@@ -734,7 +735,7 @@ def conv_direct(x, xf, pt, pl, hp, wp, w, packed, kh, kw, c, n, out, row, b0, b1
                 wb = wptr + _u((n0 * kk if packed else n0) * item)
                 ldb = min(block, n - n0) if packed else n
                 # a block's kernels past L1's share: one pass over the row per kernel row, adding to it
-                passes, rows_per = (kh, 1) if kk * ldb * item > KERNELS_L1_BYTES else (1, kh)
+                passes, rows_per = (kh, 1) if kk * min(block, n - n0) * item > KERNELS_L1_BYTES else (1, kh)
                 for i in range(passes):
                     for ox0 in range(0, ow, mk.ROWS):
                         mk.tile(xf, min(mk.ROWS, ow - ox0), nv, 1 if i > 0 else 0, dst + _u((ox0 * n + n0) * item),

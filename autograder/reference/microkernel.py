@@ -16,7 +16,8 @@ narrow products at 100-140 GFLOP/s on one AMD Zen 5 core where its large product
 kernel keeps the whole tile in vector registers for all of ``K`` (``rows * nv`` accumulators, each one
 fused multiply-add per step) and writes it once; it ran the forward benchmark workloads C, D and E at
 190-205 GFLOP/s there, and at 91-95% of its own L1-resident rate on an AMD EPYC Zen 4 (``make bench``,
-docs/performance.md).
+docs/performance.md), both before conv_direct took C's and D's blocks of kernels one kernel row per call
+(:data:`.kernels.KERNELS_L1_BYTES`).
 Numba's own loops cannot hold accumulators in registers, so each kernel is written as LLVM IR through
 :func:`numba.extending.intrinsic`: one loop of vector loads of ``B``, broadcasts of ``A`` and ``llvm.fma``.
 

@@ -241,25 +241,29 @@ def test_the_direct_method_reads_kernels_packed_by_block_or_in_their_own_order(d
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("m, h, w, n", [(2, 9, 21, 48), (2, 64, 64, 4096)])
-def test_the_direct_method_takes_a_large_blocks_kernels_one_kernel_row_at_a_time(dtype, m, h, w, n):
+@pytest.mark.parametrize("m, h, w, c, n32", [(2, 9, 21, 40, 48), (1, 5, 9, 72, 48), (2, 64, 64, 40, 1024)])
+def test_the_direct_method_reads_a_large_block_of_kernels_one_kernel_row_at_a_time(dtype, m, h, w, c, n32):
     """A block whose kernels pass KERNELS_L1_BYTES is summed over one kernel row per pass, each pass adding
-    to the row written before (another code path), with dilation and stride down the rows; the second
-    shape's output is also large enough to go through the streamed scratch row."""
+    to the row written before (another code path), with dilation and stride down the rows. With 72
+    channels the last, narrower block (one vector) is split too; the last shape's output is large enough
+    to go through the streamed scratch row."""
     from autograder.reference.kernels import KERNELS_L1_BYTES
     from autograder.reference.microkernel import STREAM_MIN_BYTES, VECTORS, lanes
 
-    n = n // np.dtype(dtype).itemsize if n > 64 else n
-    rng = np.random.default_rng(h)
-    x = rng.standard_normal((m, h, w, 40)).astype(dtype)
-    k = rng.standard_normal((3, 3, 40, n)).astype(dtype)
-    assert 9 * 40 * VECTORS * lanes(x.itemsize) * x.itemsize > KERNELS_L1_BYTES
+    n = n32 * 4 // np.dtype(dtype).itemsize   # as many bytes of kernels in both dtypes
+    rng = np.random.default_rng(h + c)
+    x = rng.standard_normal((m, h, w, c)).astype(dtype)
+    k = rng.standard_normal((3, 3, c, n)).astype(dtype)
+    block = VECTORS * lanes(x.itemsize)
+    assert 9 * c * block * x.itemsize > KERNELS_L1_BYTES
+    if c == 72:
+        assert n % block and 9 * c * (n % block) * x.itemsize > KERNELS_L1_BYTES
     streamed = m * h * w * n * x.itemsize >= STREAM_MIN_BYTES
-    cases = (((1, 1), (1, 1)),) if streamed else (((1, 1), (1, 1)), ((2, 1), (2, 1)), ((1, 2), (2, 2)))
+    cases = (((1, 1), (1, 1)), ((2, 1), (2, 1))) if streamed else (((1, 1), (1, 1)), ((2, 1), (2, 1)), ((1, 2), (2, 2)))
     for stride, dilation in cases:
         expected = _convolve(x, k, "same", stride, dilation, method="im2col")
         got = _convolve(x, k, "same", stride, dilation, method="direct")
-        assert_matches(got, expected, x, 9 * 40, magnitude(x, k))
+        assert_matches(got, expected, x, 9 * c, magnitude(x, k))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
