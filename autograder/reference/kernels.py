@@ -713,9 +713,9 @@ def conv_direct(x, xf, pt, pl, hp, wp, w, packed, kh, kw, c, n, out, row, b0, b1
     Each tile is ``ROWS`` output pixels of a row by ``2 * lanes`` channels, summed over every tap and
     input channel (``kh * kw * c`` steps) in registers and written once; when a block's kernels are more
     than :data:`KERNELS_L1_BYTES`, over one kernel row at a time instead, each pass adding to the row, so
-    that the kernels it reads stay in L1. Without dilation across, a kernel
-    row's ``kw`` taps are ``kw * c`` consecutive values of the padded row, and the tile runs them as one
-    loop: with 3 channels that is 9 steps a row instead of 3 loops of 3.
+    that the kernels it reads stay in L1. Without dilation across, a kernel row's ``kw`` taps are
+    ``kw * c`` consecutive values of the padded row, and the tile runs them as one loop: with 3 channels
+    that is 9 steps a row instead of 3 loops of 3.
     """
     _, oh, ow, _ = out.shape
     item = xf.itemsize
