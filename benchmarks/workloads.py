@@ -59,7 +59,7 @@ class PoolWorkload:
     def bytes_moved(self, itemsize: int = 4) -> float:
         """Bytes read (the input once) plus bytes written (the output)."""
         oh, ow = self.out_hw()
-        return float(itemsize * self.m * self.c * (self.h * self.w + oh * ow))
+        return self.input_bytes(itemsize) + float(itemsize * self.m * self.c * oh * ow)
 
     def input_bytes(self, itemsize: int = 4) -> float:
         """Bytes of the input alone, which pooling reads once."""
